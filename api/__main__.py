@@ -1,0 +1,84 @@
+"""Command line: ``python -m api migrate`` and ``python -m api serve``.
+
+Both read the same settings as the app. A bad setting or an unreachable
+database ends the command with one line on stderr saying what to fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from pydantic import ValidationError
+
+from api.settings import Settings, describe_error
+from storage.errors import StorageError
+from storage.factory import migrate_storage, open_storage
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or exit with a one-line explanation."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        sys.exit(describe_error(exc))
+
+
+async def _migrate(settings: Settings) -> str:
+    return await migrate_storage(
+        settings.storage_backend, database_url=settings.database_url, mongo_url=settings.mongo_url
+    )
+
+
+async def _check_ready(settings: Settings) -> None:
+    storage = await open_storage(
+        settings.storage_backend, database_url=settings.database_url, mongo_url=settings.mongo_url
+    )
+    await storage.close()
+
+
+def migrate(_args: argparse.Namespace) -> None:
+    """Bring the configured database's schema up to date (idempotent)."""
+    settings = load_settings()
+    try:
+        print(asyncio.run(_migrate(settings)))
+    except StorageError as exc:
+        sys.exit(f"Migration failed: {exc.message}")
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Check the database is reachable and migrated, then run uvicorn."""
+    import uvicorn
+
+    settings = load_settings()
+    try:
+        asyncio.run(_check_ready(settings))
+    except StorageError as exc:
+        sys.exit(f"Cannot start: {exc.message}")
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and run the chosen command."""
+    parser = argparse.ArgumentParser(prog="python -m api", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    commands.add_parser("migrate", help=migrate.__doc__).set_defaults(run=migrate)
+    serve_parser = commands.add_parser("serve", help=serve.__doc__)
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8000)
+    serve_parser.add_argument("--workers", type=int, default=1)
+    serve_parser.set_defaults(run=serve)
+    args = parser.parse_args(argv)
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Neutral storage errors -> HTTP, in one place, and their OpenAPI descriptions."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from storage.errors import Conflict, NotFound, NotMigrated, StorageError, Unavailable
+
+logger = logging.getLogger("api")
+
+STATUS = {NotFound: 404, Conflict: 409, Unavailable: 503, NotMigrated: 503}
+
+
+class ErrorBody(BaseModel):
+    """Every error that is not a validation error: ``{"detail": "..."}``."""
+
+    detail: str
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the error codes a route can return."""
+    text = {
+        404: "Not found",
+        409: "Conflict",
+        413: "Body too large",
+        503: "Database unavailable",
+    }
+    return {code: {"model": ErrorBody, "description": text[code]} for code in codes}
+
+
+async def storage_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StorageError)
+    status = STATUS.get(type(exc), 500)
+    headers = None
+    if status == 503:
+        logger.warning("storage unavailable: %s", exc.message)
+        headers = {"Retry-After": "5"}
+    return JSONResponse({"detail": exc.message}, status_code=status, headers=headers)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": "Internal server error"}, status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(StorageError, storage_error)
+    app.add_exception_handler(Exception, unexpected_error)

@@ -1,0 +1,58 @@
+"""The FastAPI application factory: ``uvicorn --factory api.main:create_app``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.limits import BodySizeLimit
+from api.routers import categories, meta, posts, products, tags, users
+from api.settings import Settings
+from storage.factory import open_storage
+
+logger = logging.getLogger("api")
+
+DESCRIPTION = """
+The same users, posts, tags, categories and products, served from SQL
+(SQLite, PostgreSQL, MariaDB/MySQL) or MongoDB: `STORAGE_BACKEND` picks one
+and every response is the same whichever it is.
+
+Lists return `{"items", "total", "skip", "limit"}`; errors return
+`{"detail": "..."}` (validation errors use FastAPI's 422 shape).
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app. Settings are read now; the database is opened by the lifespan."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        storage = await open_storage(
+            settings.storage_backend,
+            database_url=settings.database_url,
+            mongo_url=settings.mongo_url,
+        )
+        logger.info("storage open: %s (%s)", storage.backend, storage.database)
+        app.state.storage = storage
+        try:
+            yield
+        finally:
+            await storage.close()
+
+    app = FastAPI(
+        title="Dual-store API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    for module in (meta, users, posts, tags, categories, products):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,18 @@
+"""``/tags``: tags in use and how many posts carry each."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import StorageDep
+from storage.types import Page, TagCount, TagQuery
+
+router = APIRouter(prefix="/tags", tags=["tags"])
+
+
+@router.get("")
+async def list_tags(query: Annotated[TagQuery, Query()], storage: StorageDep) -> Page[TagCount]:
+    """Tags carried by at least one post, by name or by ``post_count``."""
+    return await storage.tags.list(query)

@@ -1,0 +1,55 @@
+"""Configuration from the environment (or a ``.env`` file), validated at start-up."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.sql.urls import to_async_url
+
+MONGO_SCHEMES = ("mongodb://", "mongodb+srv://", "mongomock://")
+
+
+class Settings(BaseSettings):
+    """Every setting the service reads; the environment variable is the upper-cased name."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    storage_backend: Literal["sql", "mongo"] = "sql"
+    """Which storage implementation serves the API."""
+    database_url: str = "sqlite:///./app.db"
+    """SQL database: ``sqlite://``, ``postgresql://`` or ``mysql://``/``mariadb://``."""
+    mongo_url: str = "mongodb://localhost:27017/app"
+    """MongoDB server (database from the path), or ``mongomock://`` for the in-process double."""
+    max_body_bytes: int = 1_048_576
+    """Requests with a larger body are refused with 413."""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("storage_backend", "log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_sql_url(cls, value: str) -> str:
+        to_async_url(value)  # raises a ValueError that names the accepted schemes
+        return value
+
+    @field_validator("mongo_url")
+    @classmethod
+    def _known_mongo_url(cls, value: str) -> str:
+        if not value.startswith(MONGO_SCHEMES):
+            raise ValueError(f"must start with one of {', '.join(MONGO_SCHEMES)}")
+        return value
+
+
+def describe_error(exc: ValidationError) -> str:
+    """One line per bad variable, e.g. ``STORAGE_BACKEND='pg': Input should be 'sql' or 'mongo'``."""
+    parts = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]).upper()
+        parts.append(f"{name}={error.get('input')!r}: {error['msg']}")
+    return "Invalid configuration: " + "; ".join(parts)

@@ -1,0 +1,67 @@
+"""The one place where PyMongo's exceptions become neutral storage errors.
+
+::
+
+    pymongo.errors.PyMongoError
+     ├── DuplicateKeyError                      -> Conflict (message chosen by the operation)
+     ├── ConnectionFailure                      -> Unavailable
+     │    (AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError, ...)
+     ├── ConfigurationError (SRV/DNS at connect) -> Unavailable
+     ├── OperationFailure, auth codes          -> Unavailable
+     └── anything else                          -> StorageError
+
+Every store method runs its driver calls inside ``translate_errors()``, so no
+PyMongo exception ever leaves ``storage.mongo``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pymongo.errors import (
+    ConfigurationError,
+    ConnectionFailure,
+    DuplicateKeyError,
+    OperationFailure,
+    PyMongoError,
+)
+
+from storage.errors import Conflict, StorageError, Unavailable
+
+# Server error codes that mean "you may not talk to this database" (AuthenticationFailed,
+# Unauthorized): an operator problem, reported like an unreachable server rather than a bug.
+_ACCESS_DENIED = frozenset({13, 18})
+
+
+class MongoConfigError(StorageError):
+    """``MONGO_URL`` or the installed extras cannot work; raised when opening, never per request."""
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line reason for an operator, without PyMongo's topology dump."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    # ServerSelectionTimeoutError appends ", Timeout: 5.0s, Topology Description: <...>",
+    # which repeats the reason at length.
+    return text.split(", Timeout: ")[0]
+
+
+@contextmanager
+def translate_errors(*, duplicate: str = "A conflicting record already exists") -> Iterator[None]:
+    """Run driver calls, turning PyMongo exceptions into neutral ``storage.errors``.
+
+    ``duplicate`` is the message of the ``Conflict`` raised for a unique-index
+    violation; each operation knows which rule (email, category name) it can break.
+    """
+    try:
+        yield
+    except DuplicateKeyError as exc:
+        raise Conflict(duplicate) from exc
+    except (ConnectionFailure, ConfigurationError) as exc:
+        raise Unavailable(f"Database unavailable: {describe(exc)}") from exc
+    except OperationFailure as exc:
+        if exc.code in _ACCESS_DENIED:
+            raise Unavailable(f"Database unavailable: {describe(exc)}") from exc
+        raise StorageError(f"Database error: {describe(exc)}") from exc
+    except PyMongoError as exc:
+        raise StorageError(f"Database error: {describe(exc)}") from exc

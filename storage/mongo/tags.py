@@ -1,0 +1,52 @@
+"""Tags, counted from the ``tags`` arrays of posts (there is no tags collection)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+
+from storage.mongo.documents import POSTS, Database, Document
+from storage.mongo.errors import translate_errors
+from storage.types import Page, TagCount, TagQuery
+
+
+def _pipeline(query: TagQuery) -> list[Document]:
+    key = query.sort_key
+    direction = DESCENDING if key.descending else ASCENDING
+    # The tag name is the group's _id; ties in post_count go by name ascending.
+    sort: Document = (
+        {"_id": direction}
+        if key.field == "name"
+        else {"post_count": direction, "_id": ASCENDING}
+    )
+    return [
+        {"$unwind": "$tags"},
+        # Tags are de-duplicated per post, so counting elements counts posts.
+        {"$group": {"_id": "$tags", "post_count": {"$sum": 1}}},
+        # One round trip for the page and the number of distinct tags.
+        {
+            "$facet": {
+                "items": [{"$sort": sort}, {"$skip": query.skip}, {"$limit": query.limit}],
+                "total": [{"$count": "n"}],
+            }
+        },
+    ]
+
+
+class MongoTagStore:
+    """``storage.protocol.TagStore`` on MongoDB."""
+
+    def __init__(self, db: Database) -> None:
+        self._posts = db[POSTS]
+
+    async def list(self, query: TagQuery) -> Page[TagCount]:
+        """Return a page of tags carried by at least one post, with their post counts."""
+        with translate_errors():
+            cursor = await self._posts.aggregate(_pipeline(query))
+            results: list[dict[str, Any]] = await cursor.to_list()
+        # $facet always yields exactly one document; $count yields none for no input.
+        facet = results[0]
+        total = facet["total"][0]["n"] if facet["total"] else 0
+        items = [TagCount(name=row["_id"], post_count=row["post_count"]) for row in facet["items"]]
+        return Page(items=items, total=total, skip=query.skip, limit=query.limit)

@@ -1,0 +1,62 @@
+"""``$jsonSchema`` validators: the server refuses a document the code would not write.
+
+They restate the shape every document has (all fields present, explicit nulls)
+so that a bug or a hand-made edit cannot store a post without ``tags`` or a
+price as a float. The limits of values are enforced by the pydantic types; the
+validators only pin types and presence, which is what the filters rely on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage.mongo.documents import CATEGORIES, POSTS, PRODUCTS, USERS
+
+_ID = {"bsonType": ["int", "long"], "minimum": 1}
+_STRING = {"bsonType": "string"}
+_BOOL = {"bsonType": "bool"}
+_DATE = {"bsonType": "date"}
+_INT = {"bsonType": ["int", "long"]}
+
+
+def _object(**properties: dict[str, Any]) -> dict[str, Any]:
+    # Every field is required (documents carry explicit nulls) and nothing else is allowed.
+    fields = {"_id": _ID, **properties, "created_at": _DATE, "updated_at": _DATE}
+    return {
+        "$jsonSchema": {
+            "bsonType": "object",
+            "required": list(fields),
+            "additionalProperties": False,
+            "properties": fields,
+        }
+    }
+
+
+VALIDATORS: dict[str, dict[str, Any]] = {
+    USERS: _object(
+        name=_STRING,
+        email=_STRING,
+        age={**_INT, "minimum": 0},
+        city=_STRING,
+        is_active=_BOOL,
+    ),
+    POSTS: _object(
+        title=_STRING,
+        content=_STRING,
+        published=_BOOL,
+        tags={"bsonType": "array", "items": _STRING, "uniqueItems": True},
+        author_id=_ID,
+    ),
+    CATEGORIES: _object(
+        name=_STRING,
+        name_key=_STRING,
+        description={"bsonType": ["string", "null"]},
+    ),
+    PRODUCTS: _object(
+        name=_STRING,
+        price_cents={**_INT, "minimum": 1},
+        stock={**_INT, "minimum": 0},
+        category_id={"bsonType": ["int", "long", "null"], "minimum": 1},
+    ),
+}
+"""Validator of each resource collection, by collection name."""

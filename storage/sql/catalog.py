@@ -1,0 +1,175 @@
+"""Categories and products on SQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from storage.errors import Conflict, NotFound
+from storage.sql.database import Database
+from storage.sql.queries import contains_text, count, order_by
+from storage.sql.tables import CategoryRow, ProductRow
+from storage.types import (
+    Category,
+    CategoryCreate,
+    CategoryQuery,
+    CategoryUpdate,
+    Page,
+    Product,
+    ProductCreate,
+    ProductQuery,
+    ProductUpdate,
+    utc_now,
+)
+
+CATEGORY_NOT_FOUND = "Category not found"
+PRODUCT_NOT_FOUND = "Product not found"
+NAME_TAKEN = Conflict("Category name already taken")
+HAS_PRODUCTS = Conflict("Category still has products; move or delete them first")
+
+CATEGORY_SORT = {"id": CategoryRow.id, "name": CategoryRow.name}
+PRODUCT_SORT = {
+    "id": ProductRow.id,
+    "name": ProductRow.name,
+    "price": ProductRow.price,
+    "stock": ProductRow.stock,
+}
+
+
+class SqlCategoryStore:
+    """``storage.protocol.CategoryStore`` on SQLAlchemy."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, data: CategoryCreate) -> Category:
+        now = utc_now()
+        row = CategoryRow(
+            **data.model_dump(), name_key=data.name.lower(), created_at=now, updated_at=now
+        )
+        async with self._db.write(on_integrity=NAME_TAKEN) as session:
+            session.add(row)
+            await session.flush()
+        return Category.model_validate(row)
+
+    async def get(self, category_id: int) -> Category:
+        async with self._db.read() as session:
+            return Category.model_validate(await _category(session, category_id))
+
+    async def list(self, query: CategoryQuery) -> Page[Category]:
+        statement = select(CategoryRow)
+        async with self._db.read() as session:
+            total = await count(session, statement)
+            statement = order_by(statement, query, CATEGORY_SORT, CategoryRow.id, self._db.dialect)
+            rows = await session.scalars(statement.offset(query.skip).limit(query.limit))
+            items = [Category.model_validate(row) for row in rows]
+        return Page(items=items, total=total, skip=query.skip, limit=query.limit)
+
+    async def update(self, category_id: int, changes: CategoryUpdate) -> Category:
+        async with self._db.write(on_integrity=NAME_TAKEN) as session:
+            row = await _category(session, category_id)
+            fields = changes.changes()
+            if fields:
+                for name, value in fields.items():
+                    setattr(row, name, value)
+                row.name_key = row.name.lower()
+                row.updated_at = utc_now()
+                await session.flush()
+        return Category.model_validate(row)
+
+    async def delete(self, category_id: int) -> None:
+        # ON DELETE RESTRICT: the database refuses while a product refers to it.
+        async with self._db.write(on_integrity=HAS_PRODUCTS) as session:
+            result = await session.execute(delete(CategoryRow).where(CategoryRow.id == category_id))
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                raise NotFound(CATEGORY_NOT_FOUND)
+
+
+async def _category(session: AsyncSession, category_id: int) -> CategoryRow:
+    row = await session.get(CategoryRow, category_id)
+    if row is None:
+        raise NotFound(CATEGORY_NOT_FOUND)
+    return row
+
+
+def product_filters(query: ProductQuery) -> list[ColumnElement[bool]]:
+    """WHERE clauses for the filters a product list query sets."""
+    clauses: list[ColumnElement[bool]] = []
+    low, high = query.price_range_in_cents()
+    if query.category_id is not None:
+        clauses.append(ProductRow.category_id == query.category_id)
+    if low is not None:
+        clauses.append(ProductRow.price >= low)
+    if high is not None:
+        clauses.append(ProductRow.price <= high)
+    if query.in_stock is not None:
+        clauses.append(ProductRow.stock > 0 if query.in_stock else ProductRow.stock == 0)
+    if query.q is not None:
+        clauses.append(contains_text(ProductRow.name, query.q))
+    return clauses
+
+
+class SqlProductStore:
+    """``storage.protocol.ProductStore`` on SQLAlchemy."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, data: ProductCreate) -> Product:
+        now = utc_now()
+        # A foreign-key failure means the category was deleted meanwhile.
+        async with self._db.write(on_integrity=NotFound(CATEGORY_NOT_FOUND)) as session:
+            category = None
+            if data.category_id is not None:
+                category = await _category(session, data.category_id)
+            row = ProductRow(
+                **data.model_dump(exclude={"category_id"}),
+                category=category,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            await session.flush()
+            return Product.model_validate(row)
+
+    async def get(self, product_id: int) -> Product:
+        async with self._db.read() as session:
+            return Product.model_validate(await _product(session, product_id))
+
+    async def list(self, query: ProductQuery) -> Page[Product]:
+        statement = select(ProductRow).where(*product_filters(query))
+        async with self._db.read() as session:
+            total = await count(session, statement)
+            statement = order_by(statement, query, PRODUCT_SORT, ProductRow.id, self._db.dialect)
+            statement = statement.options(joinedload(ProductRow.category))
+            rows = await session.scalars(statement.offset(query.skip).limit(query.limit))
+            items = [Product.model_validate(row) for row in rows]
+        return Page(items=items, total=total, skip=query.skip, limit=query.limit)
+
+    async def update(self, product_id: int, changes: ProductUpdate) -> Product:
+        async with self._db.write(on_integrity=NotFound(CATEGORY_NOT_FOUND)) as session:
+            row = await _product(session, product_id)
+            fields = changes.changes()
+            if fields:
+                if "category_id" in fields:
+                    category_id = fields.pop("category_id")
+                    row.category = None if category_id is None else await _category(session, category_id)
+                for name, value in fields.items():
+                    setattr(row, name, value)
+                row.updated_at = utc_now()
+                await session.flush()
+            return Product.model_validate(row)
+
+    async def delete(self, product_id: int) -> None:
+        async with self._db.write() as session:
+            result = await session.execute(delete(ProductRow).where(ProductRow.id == product_id))
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                raise NotFound(PRODUCT_NOT_FOUND)
+
+
+async def _product(session: AsyncSession, product_id: int) -> ProductRow:
+    row = await session.get(ProductRow, product_id, options=[joinedload(ProductRow.category)])
+    if row is None:
+        raise NotFound(PRODUCT_NOT_FOUND)
+    return row

@@ -1,0 +1,41 @@
+"""Sessions scoped to one storage operation: read, or write-and-commit."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage.errors import StorageError
+from storage.sql.engine import SQLITE_WRITE
+from storage.sql.errors import translate_errors
+
+
+class Database:
+    """An engine plus the two ways a repository uses it."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for queries; its transaction is rolled back on exit."""
+        with translate_errors():
+            async with self._sessions() as session:
+                yield session
+
+    @asynccontextmanager
+    async def write(self, on_integrity: StorageError | None = None) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction commits on a clean exit and rolls back otherwise.
+
+        ``on_integrity`` is raised instead of a constraint violation (see
+        ``translate_errors``); the commit is inside, so deferred checks count too.
+        """
+        with translate_errors(on_integrity):
+            async with self._sessions() as session:
+                await session.connection(execution_options={SQLITE_WRITE: True})
+                yield session
+                await session.commit()

@@ -1,0 +1,59 @@
+"""Build the async engine, with the per-dialect settings that keep behaviour identical."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from storage.sql.urls import to_async_url
+
+# Execution option a write transaction sets so SQLite takes its write lock up front.
+SQLITE_WRITE = "sqlite_begin_immediate"
+
+
+def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """An async engine for ``url`` (plain or async scheme) tuned for this service."""
+    async_url = to_async_url(str(url) if isinstance(url, str) else url.render_as_string(False))
+    dialect = async_url.get_backend_name()
+    if dialect == "sqlite":
+        engine = create_async_engine(async_url, connect_args={"timeout": 30}, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    options: dict[str, Any] = {"pool_pre_ping": True, **kwargs}
+    if dialect == "mysql":
+        # PostgreSQL's default; on InnoDB it lets a statement see rows that
+        # another transaction committed since ours began (e.g. a tag just created).
+        options.setdefault("isolation_level", "READ COMMITTED")
+    return create_async_engine(async_url, **options)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    file_backed = engine.url.database not in (None, "", ":memory:")
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take over BEGIN from the driver so writes can use BEGIN IMMEDIATE below.
+        dbapi_connection.isolation_level = None
+        # SQLite's own lower() folds ASCII only; Python's folds all of Unicode,
+        # as PostgreSQL, MySQL and MongoDB do.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if file_backed:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A deferred transaction that reads and then writes can fail with
+        # "database is locked" without waiting; IMMEDIATE waits for the lock.
+        immediate = conn.get_execution_options().get(SQLITE_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value

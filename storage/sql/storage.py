@@ -1,0 +1,36 @@
+"""``SqlStorage``: the SQL implementation of ``storage.protocol.Storage``."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.sql.catalog import SqlCategoryStore, SqlProductStore
+from storage.sql.database import Database
+from storage.sql.errors import translate_errors
+from storage.sql.posts import SqlPostStore, SqlTagStore
+from storage.sql.users import SqlUserStore
+
+
+class SqlStorage:
+    """All resource stores over one SQLAlchemy async engine."""
+
+    backend = "sql"
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.database = engine.dialect.name
+        db = Database(engine)
+        self.users = SqlUserStore(db)
+        self.posts = SqlPostStore(db)
+        self.tags = SqlTagStore(db)
+        self.categories = SqlCategoryStore(db)
+        self.products = SqlProductStore(db)
+
+    async def ping(self) -> None:
+        with translate_errors():
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,125 @@
+"""ORM mapping of the relational schema (the Alembic migrations create it).
+
+Rules the database itself enforces, so they hold under concurrency:
+unique ``users.email`` (stored lower-case) and ``categories.name_key`` (the
+lower-cased name), ``ON DELETE CASCADE`` from users to posts and from posts to
+their tag links, ``ON DELETE RESTRICT`` from products to categories.
+
+Relationships load with ``lazy="raise"``: every query states what it loads, so
+an accidental per-row query (N+1) is an error rather than a slow page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, MetaData, String, Table, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.sql.types import Money, UtcDateTime
+
+# Deterministic constraint names: migrations can refer to them and the error
+# translator can recognise them on every dialect.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# MySQL/MariaDB default to accent- and case-insensitive collations; a binary
+# collation makes comparisons, uniqueness and sorting match the other stores.
+MYSQL_TABLE_OPTIONS: dict[str, Any] = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base sharing one metadata with the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UtcDateTime, Decimal: Money}
+
+
+class Timestamped:
+    """``created_at`` and ``updated_at``, set by the repositories (ms-truncated UTC)."""
+
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class UserRow(Timestamped, Base):
+    __tablename__ = "users"
+    __table_args__ = (Index(None, "age"), MYSQL_TABLE_OPTIONS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    age: Mapped[int]
+    city: Mapped[str] = mapped_column(String(50))
+    is_active: Mapped[bool]
+
+
+post_tags = Table(
+    "post_tags",
+    Base.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+    **MYSQL_TABLE_OPTIONS,
+)
+
+
+class TagRow(Base):
+    __tablename__ = "tags"
+    __table_args__ = MYSQL_TABLE_OPTIONS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(30), unique=True)
+
+
+class PostRow(Timestamped, Base):
+    __tablename__ = "posts"
+    __table_args__ = MYSQL_TABLE_OPTIONS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(100))
+    content: Mapped[str] = mapped_column(Text)
+    published: Mapped[bool] = mapped_column(index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    author: Mapped[UserRow] = relationship(lazy="raise")
+    tags: Mapped[list[TagRow]] = relationship(
+        secondary=post_tags, lazy="raise", order_by=TagRow.name
+    )
+
+
+class CategoryRow(Timestamped, Base):
+    __tablename__ = "categories"
+    __table_args__ = MYSQL_TABLE_OPTIONS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    # The lower-cased name: a plain unique index gives case-insensitive
+    # uniqueness on every dialect (MariaDB has no functional indexes).
+    name_key: Mapped[str] = mapped_column(String(50), unique=True)
+    description: Mapped[str | None] = mapped_column(String(500))
+
+
+class ProductRow(Timestamped, Base):
+    __tablename__ = "products"
+    __table_args__ = MYSQL_TABLE_OPTIONS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    price: Mapped[Decimal] = mapped_column(index=True)
+    stock: Mapped[int] = mapped_column(index=True)
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="RESTRICT"), index=True
+    )
+
+    category: Mapped[CategoryRow | None] = relationship(lazy="raise")

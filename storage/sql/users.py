@@ -1,0 +1,88 @@
+"""Users on SQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, delete, select
+
+from storage.errors import Conflict, NotFound
+from storage.sql.database import Database
+from storage.sql.queries import contains_text, count, order_by
+from storage.sql.tables import UserRow
+from storage.types import Page, User, UserCreate, UserQuery, UserUpdate, utc_now
+
+EMAIL_TAKEN = Conflict("Email already registered")
+USER_NOT_FOUND = "User not found"
+
+SORT_COLUMNS = {
+    "id": UserRow.id,
+    "name": UserRow.name,
+    "age": UserRow.age,
+    "created_at": UserRow.created_at,
+}
+
+
+def user_filters(query: UserQuery) -> list[ColumnElement[bool]]:
+    """WHERE clauses for the filters a user list query sets."""
+    clauses: list[ColumnElement[bool]] = []
+    if query.name is not None:
+        clauses.append(contains_text(UserRow.name, query.name))
+    if query.city is not None:
+        clauses.append(contains_text(UserRow.city, query.city))
+    if query.min_age is not None:
+        clauses.append(UserRow.age >= query.min_age)
+    if query.max_age is not None:
+        clauses.append(UserRow.age <= query.max_age)
+    if query.is_active is not None:
+        clauses.append(UserRow.is_active.is_(query.is_active))
+    return clauses
+
+
+class SqlUserStore:
+    """``storage.protocol.UserStore`` on SQLAlchemy."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, data: UserCreate) -> User:
+        now = utc_now()
+        row = UserRow(**data.model_dump(), created_at=now, updated_at=now)
+        async with self._db.write(on_integrity=EMAIL_TAKEN) as session:
+            session.add(row)
+            await session.flush()
+        return User.model_validate(row)
+
+    async def get(self, user_id: int) -> User:
+        async with self._db.read() as session:
+            row = await session.get(UserRow, user_id)
+            if row is None:
+                raise NotFound(USER_NOT_FOUND)
+            return User.model_validate(row)
+
+    async def list(self, query: UserQuery) -> Page[User]:
+        statement = select(UserRow).where(*user_filters(query))
+        async with self._db.read() as session:
+            total = await count(session, statement)
+            statement = order_by(statement, query, SORT_COLUMNS, UserRow.id, self._db.dialect)
+            rows = await session.scalars(statement.offset(query.skip).limit(query.limit))
+            items = [User.model_validate(row) for row in rows]
+        return Page(items=items, total=total, skip=query.skip, limit=query.limit)
+
+    async def update(self, user_id: int, changes: UserUpdate) -> User:
+        async with self._db.write(on_integrity=EMAIL_TAKEN) as session:
+            row = await session.get(UserRow, user_id)
+            if row is None:
+                raise NotFound(USER_NOT_FOUND)
+            fields = changes.changes()
+            if fields:
+                for name, value in fields.items():
+                    setattr(row, name, value)
+                row.updated_at = utc_now()
+                await session.flush()
+        return User.model_validate(row)
+
+    async def delete(self, user_id: int) -> None:
+        # Posts (and their tag links) go with the user through ON DELETE CASCADE.
+        async with self._db.write() as session:
+            result = await session.execute(delete(UserRow).where(UserRow.id == user_id))
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                raise NotFound(USER_NOT_FOUND)

@@ -1,0 +1,113 @@
+"""Building blocks shared by every resource: ids, timestamps, pages, sorting, patches."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Generic, NamedTuple, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+# Ids are 32-bit on the SQL side (INTEGER primary keys), so that is the ceiling
+# everywhere: a larger id is a 422, never a driver overflow turned into a 500.
+MAX_ID = 2**31 - 1
+# Offsets beyond this are nonsense for a paginated API and would overflow drivers.
+MAX_SKIP = 10_000_000
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID, description="A positive integer id.")]
+
+T = TypeVar("T")
+
+
+def utc_now() -> datetime:
+    """Now in UTC, truncated to milliseconds: the precision BSON keeps, used everywhere."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _as_utc(value: datetime) -> datetime:
+    # SQLite and MySQL hand back naive datetimes; they were stored as UTC.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class Resource(BaseModel):
+    """Fields every stored resource carries."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: Id
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class Input(BaseModel):
+    """Base of request bodies: surrounding white space is dropped, unknown fields refused."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+
+class Patch(Input):
+    """Base of partial updates: an absent field is unchanged, ``null`` only where allowed.
+
+    Fields are declared optional so they may be omitted; ``nullable`` names the
+    ones a client may explicitly clear with ``null``.
+    """
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _refuse_null(self) -> Patch:
+        for name in self.model_fields_set:
+            if getattr(self, name) is None and name not in self.nullable:
+                raise ValueError(f"{name} cannot be null; omit it to leave it unchanged")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client sent, with their new values."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class SortKey(NamedTuple):
+    """A parsed ``sort`` parameter: ``-price`` is ``SortKey("price", descending=True)``."""
+
+    field: str
+    descending: bool
+
+    @classmethod
+    def parse(cls, value: str) -> SortKey:
+        """Split a ``field`` / ``-field`` string (already checked against an allow-list)."""
+        return cls(value.removeprefix("-"), value.startswith("-"))
+
+
+class PageQuery(BaseModel):
+    """Pagination shared by every list: ``skip`` items, then at most ``limit``."""
+
+    skip: Annotated[int, Field(ge=0, le=MAX_SKIP, description="Items to skip.")] = 0
+    limit: Annotated[int, Field(ge=1, le=100, description="Page size, 1-100.")] = 20
+
+
+class ListQuery(PageQuery):
+    """A page plus an order; each resource narrows ``sort`` to its own allow-list.
+
+    Ties are always broken by id, so pages never overlap or skip items.
+    """
+
+    sort: str = "id"
+
+    @property
+    def sort_key(self) -> SortKey:
+        """The parsed ``sort`` parameter."""
+        return SortKey.parse(self.sort)
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list, with the total number of matching items."""
+
+    items: list[T]
+    total: int
+    skip: int
+    limit: int
