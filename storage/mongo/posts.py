@@ -48,7 +48,7 @@ def _filter(query: PostQuery) -> Document:
         filter_["published"] = query.published
     if query.author_id is not None:
         filter_["author_id"] = query.author_id
-    if query.tag:
+    if query.tag is not None:
         filter_["tags"] = query.tag  # equality on an array field matches any element
     if query.q is not None:
         filter_["$or"] = [{"title": contains(query.q)}, {"content": contains(query.q)}]

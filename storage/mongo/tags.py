@@ -15,22 +15,19 @@ def _pipeline(query: TagQuery) -> list[Document]:
     key = query.sort_key
     direction = DESCENDING if key.descending else ASCENDING
     # The tag name is the group's _id; ties in post_count go by name ascending.
-    sort: Document = (
-        {"_id": direction}
-        if key.field == "name"
-        else {"post_count": direction, "_id": ASCENDING}
-    )
+    sort: Document = {"_id": direction}
+    if key.field == "post_count":
+        sort = {"post_count": direction, "_id": ASCENDING}
+    page: list[Document] = [{"$sort": sort}]
+    if query.skip:  # $skip 0 is a no-op; leaving it out spares every server version the edge case
+        page.append({"$skip": query.skip})
+    page.append({"$limit": query.limit})
     return [
         {"$unwind": "$tags"},
         # Tags are de-duplicated per post, so counting elements counts posts.
         {"$group": {"_id": "$tags", "post_count": {"$sum": 1}}},
         # One round trip for the page and the number of distinct tags.
-        {
-            "$facet": {
-                "items": [{"$sort": sort}, {"$skip": query.skip}, {"$limit": query.limit}],
-                "total": [{"$count": "n"}],
-            }
-        },
+        {"$facet": {"items": page, "total": [{"$count": "n"}]}},
     ]
 
 

@@ -89,7 +89,8 @@ class MongoUserStore:
             docs, total = await find_page(
                 self._users, _filter(query), query, sort_spec(query.sort_key)
             )
-        return Page(items=[to_user(d) for d in docs], total=total, skip=query.skip, limit=query.limit)
+        items = [to_user(d) for d in docs]
+        return Page(items=items, total=total, skip=query.skip, limit=query.limit)
 
     async def update(self, user_id: int, changes: UserUpdate) -> User:
         """Set the sent fields and ``updated_at`` atomically; a taken email is a ``Conflict``."""

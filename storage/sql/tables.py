@@ -32,7 +32,9 @@ NAMING_CONVENTION = {
 
 # MySQL/MariaDB default to accent- and case-insensitive collations; a binary
 # collation makes comparisons, uniqueness and sorting match the other stores.
-MYSQL_TABLE_OPTIONS: dict[str, Any] = {
+# SQLite's AUTOINCREMENT stops it from reusing the id of a deleted last row.
+TABLE_OPTIONS: dict[str, Any] = {
+    "sqlite_autoincrement": True,
     "mysql_engine": "InnoDB",
     "mysql_charset": "utf8mb4",
     "mysql_collate": "utf8mb4_bin",
@@ -55,7 +57,7 @@ class Timestamped:
 
 class UserRow(Timestamped, Base):
     __tablename__ = "users"
-    __table_args__ = (Index(None, "age"), MYSQL_TABLE_OPTIONS)
+    __table_args__ = (Index(None, "age"), TABLE_OPTIONS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
@@ -70,13 +72,13 @@ post_tags = Table(
     Base.metadata,
     Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
-    **MYSQL_TABLE_OPTIONS,
+    **TABLE_OPTIONS,
 )
 
 
 class TagRow(Base):
     __tablename__ = "tags"
-    __table_args__ = MYSQL_TABLE_OPTIONS
+    __table_args__ = TABLE_OPTIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(30), unique=True)
@@ -84,7 +86,7 @@ class TagRow(Base):
 
 class PostRow(Timestamped, Base):
     __tablename__ = "posts"
-    __table_args__ = MYSQL_TABLE_OPTIONS
+    __table_args__ = TABLE_OPTIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(100))
@@ -100,7 +102,7 @@ class PostRow(Timestamped, Base):
 
 class CategoryRow(Timestamped, Base):
     __tablename__ = "categories"
-    __table_args__ = MYSQL_TABLE_OPTIONS
+    __table_args__ = TABLE_OPTIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
@@ -112,7 +114,7 @@ class CategoryRow(Timestamped, Base):
 
 class ProductRow(Timestamped, Base):
     __tablename__ = "products"
-    __table_args__ = MYSQL_TABLE_OPTIONS
+    __table_args__ = TABLE_OPTIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

@@ -31,6 +31,7 @@ def upgrade() -> None:
     sa.Column('updated_at', UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_categories')),
     sa.UniqueConstraint('name_key', name=op.f('uq_categories_name_key')),
+    sqlite_autoincrement=True,
     mysql_charset='utf8mb4',
     mysql_collate='utf8mb4_bin',
     mysql_engine='InnoDB'
@@ -40,6 +41,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=30), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tags')),
     sa.UniqueConstraint('name', name=op.f('uq_tags_name')),
+    sqlite_autoincrement=True,
     mysql_charset='utf8mb4',
     mysql_collate='utf8mb4_bin',
     mysql_engine='InnoDB'
@@ -55,6 +57,7 @@ def upgrade() -> None:
     sa.Column('updated_at', UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email')),
+    sqlite_autoincrement=True,
     mysql_charset='utf8mb4',
     mysql_collate='utf8mb4_bin',
     mysql_engine='InnoDB'
@@ -70,6 +73,7 @@ def upgrade() -> None:
     sa.Column('updated_at', UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_posts_author_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_posts')),
+    sqlite_autoincrement=True,
     mysql_charset='utf8mb4',
     mysql_collate='utf8mb4_bin',
     mysql_engine='InnoDB'
@@ -86,6 +90,7 @@ def upgrade() -> None:
     sa.Column('updated_at', UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_products_category_id_categories'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_products')),
+    sqlite_autoincrement=True,
     mysql_charset='utf8mb4',
     mysql_collate='utf8mb4_bin',
     mysql_engine='InnoDB'
@@ -99,6 +104,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_tags_post_id_posts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tag_id'], ['tags.id'], name=op.f('fk_post_tags_tag_id_tags'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('post_id', 'tag_id', name=op.f('pk_post_tags')),
+    sqlite_autoincrement=True,
     mysql_charset='utf8mb4',
     mysql_collate='utf8mb4_bin',
     mysql_engine='InnoDB'

@@ -1,0 +1,156 @@
+"""Products in the ``products`` collection, returned with their category embedded.
+
+Prices are stored as integer cents (``price_cents``); see ``storage.mongo.money``.
+A page costs three round trips at any page size: page, count, one ``$in`` for categories.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from storage.errors import NotFound
+from storage.mongo.categories import CATEGORY_NOT_FOUND, to_category
+from storage.mongo.documents import (
+    CATEGORIES,
+    PRODUCTS,
+    Database,
+    Document,
+    contains,
+    find_by_ids,
+    find_page,
+    next_id,
+    sort_spec,
+)
+from storage.mongo.errors import translate_errors
+from storage.mongo.money import from_cents, max_cents, min_cents, to_cents
+from storage.types import Page, Product, ProductCreate, ProductQuery, ProductUpdate, utc_now
+
+PRODUCT_NOT_FOUND = "Product not found"
+_STORED_FIELDS = {"price": "price_cents"}
+
+
+def to_product(doc: Document, category: Document | None) -> Product:
+    """Build the API model from a stored product and its category's document (or None).
+
+    A ``category_id`` whose category is gone (see ``MongoCategoryStore.delete``)
+    shows as no category.
+    """
+    return Product(
+        id=doc["_id"],
+        name=doc["name"],
+        price=from_cents(doc["price_cents"]),
+        stock=doc["stock"],
+        category=None if category is None else to_category(category),
+        created_at=doc["created_at"],
+        updated_at=doc["updated_at"],
+    )
+
+
+def _filter(query: ProductQuery) -> Document:
+    filter_: Document = {}
+    if query.category_id is not None:
+        filter_["category_id"] = query.category_id
+    price: Document = {}
+    # Stored prices are whole cents, so rounding the bounds inwards keeps exactly the
+    # products an exact Decimal comparison would (price >= 19.991 <=> cents >= 2000).
+    if query.min_price is not None:
+        price["$gte"] = min_cents(query.min_price)
+    if query.max_price is not None:
+        price["$lte"] = max_cents(query.max_price)
+    if price:
+        filter_["price_cents"] = price
+    if query.in_stock is not None:
+        filter_["stock"] = {"$gt": 0} if query.in_stock else 0
+    if query.q is not None:
+        filter_["name"] = contains(query.q)
+    return filter_
+
+
+def _stored(fields: dict[str, Any]) -> Document:
+    # API field names and values -> document field names and values.
+    doc = dict(fields)
+    if "price" in doc:
+        doc["price_cents"] = to_cents(doc.pop("price"))
+    return doc
+
+
+class MongoProductStore:
+    """``storage.protocol.ProductStore`` on MongoDB."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._products = db[PRODUCTS]
+        self._categories = db[CATEGORIES]
+
+    async def create(self, data: ProductCreate) -> Product:
+        """Insert a product; ``NotFound`` if its category does not exist."""
+        now = utc_now()
+        with translate_errors():
+            category = await self._category(data.category_id)
+            doc: Document = {
+                "_id": await next_id(self._db, PRODUCTS),
+                **_stored(data.model_dump()),
+                "created_at": now,
+                "updated_at": now,
+            }
+            await self._products.insert_one(doc)
+        return to_product(doc, category)
+
+    async def get(self, product_id: int) -> Product:
+        """Return one product with its category, or raise ``NotFound``."""
+        with translate_errors():
+            doc = await self._products.find_one({"_id": product_id})
+            if doc is None:
+                raise NotFound(PRODUCT_NOT_FOUND)
+            category = await self._category(doc["category_id"], required=False)
+        return to_product(doc, category)
+
+    async def list(self, query: ProductQuery) -> Page[Product]:
+        """Return a page of products matching the filters, categories embedded."""
+        sort = sort_spec(query.sort_key, _STORED_FIELDS)
+        with translate_errors():
+            docs, total = await find_page(self._products, _filter(query), query, sort)
+            ids = {d["category_id"] for d in docs if d["category_id"] is not None}
+            categories = await find_by_ids(self._categories, ids)
+        items = [to_product(d, categories.get(d["category_id"])) for d in docs]
+        return Page(items=items, total=total, skip=query.skip, limit=query.limit)
+
+    async def update(self, product_id: int, changes: ProductUpdate) -> Product:
+        """Set the sent fields and ``updated_at``; ``category_id`` may be cleared with None."""
+        fields = changes.changes()
+        new_category_id = fields.get("category_id")
+        category: Document | None = None
+        with translate_errors():
+            if new_category_id is not None:
+                # The product is the resource named by the path: report it missing first.
+                if await self._products.find_one({"_id": product_id}, {"_id": 1}) is None:
+                    raise NotFound(PRODUCT_NOT_FOUND)
+                category = await self._category(new_category_id)
+            doc = await self._products.find_one_and_update(
+                {"_id": product_id},
+                {"$set": {**_stored(fields), "updated_at": utc_now()}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if doc is None:
+                raise NotFound(PRODUCT_NOT_FOUND)
+            if new_category_id is None:
+                category = await self._category(doc["category_id"], required=False)
+        return to_product(doc, category)
+
+    async def delete(self, product_id: int) -> None:
+        """Delete one product or raise ``NotFound``."""
+        with translate_errors():
+            result = await self._products.delete_one({"_id": product_id})
+        if result.deleted_count == 0:
+            raise NotFound(PRODUCT_NOT_FOUND)
+
+    async def _category(self, category_id: int | None, *, required: bool = True) -> Document | None:
+        # None for "no category"; NotFound for a missing one unless merely displaying.
+        if category_id is None:
+            return None
+        category = await self._categories.find_one({"_id": category_id})
+        if category is None and required:
+            raise NotFound(CATEGORY_NOT_FOUND)
+        return category

@@ -1,0 +1,108 @@
+"""One fixture drives the backend matrix: every contract test runs on each backend.
+
+Always: ``sqlite`` and ``mongomock`` (the in-process Mongo double). Also
+``postgres``, ``mariadb`` and ``mongo`` when TEST_POSTGRES_URL, TEST_MYSQL_URL
+or TEST_MONGO_URL is set. Each test talks HTTP to an app whose lifespan really
+ran, over httpx's ASGI transport, on a database emptied before the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from api.main import create_app
+from api.settings import Settings
+from storage.factory import migrate_storage
+from tests.resetting import reset_storage
+from tests.servers import mongo_database, sql_database
+
+
+@dataclass(frozen=True)
+class BackendCase:
+    """One backend of the matrix: which storage, and the env var that enables it."""
+
+    id: str
+    backend: str  # "sql" or "mongo"
+    env: str | None  # None: always available
+
+
+CASES = [
+    BackendCase("sqlite", "sql", None),
+    BackendCase("mongomock", "mongo", None),
+    BackendCase("postgres", "sql", "TEST_POSTGRES_URL"),
+    BackendCase("mariadb", "sql", "TEST_MYSQL_URL"),
+    BackendCase("mongo", "mongo", "TEST_MONGO_URL"),
+]
+ENABLED = [case for case in CASES if case.env is None or os.environ.get(case.env)]
+SQL_CASES = [case for case in ENABLED if case.backend == "sql"]
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _migrate(case: BackendCase, url: str) -> None:
+    asyncio.run(migrate_storage(case.backend, database_url=url, mongo_url=url))  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A migrated database per enabled backend for this run, dropped afterwards."""
+    from contextlib import ExitStack
+
+    urls: dict[str, str] = {}
+    with ExitStack() as stack:
+        for case in ENABLED:
+            if case.id == "sqlite":
+                url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+            elif case.id == "mongomock":
+                url = "mongomock://localhost/test"
+            elif case.backend == "sql":
+                url = stack.enter_context(sql_database(os.environ[case.env or ""]))
+            else:
+                url = stack.enter_context(mongo_database(os.environ[case.env or ""]))
+            if case.id != "mongomock":  # the double is in memory: migrated when opened
+                _migrate(case, url)
+            urls[case.id] = url
+        yield urls
+
+
+def settings_for(case: BackendCase, url: str, **overrides: Any) -> Settings:
+    """Settings that point the app at ``url`` on ``case``'s backend."""
+    field = "database_url" if case.backend == "sql" else "mongo_url"
+    values: dict[str, Any] = {"storage_backend": case.backend, field: url, **overrides}
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(params=ENABLED, ids=[case.id for case in ENABLED])
+def backend(request: pytest.FixtureRequest) -> BackendCase:
+    """The backend this test runs on."""
+    case: BackendCase = request.param
+    return case
+
+
+@pytest.fixture
+async def app(backend: BackendCase, database_urls: dict[str, str]) -> AsyncIterator[FastAPI]:
+    """The app on ``backend``, lifespan started, database emptied."""
+    application = create_app(settings_for(backend, database_urls[backend.id]))
+    async with LifespanManager(application):
+        await reset_storage(application.state.storage)
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to ``app`` in process."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http

@@ -1,0 +1,240 @@
+"""MongoDB-specific behaviour of ``storage.mongo``, checked on the in-process double.
+
+What every backend must do alike is the HTTP contract suite's business; these
+tests pin what only the Mongo backend has: the schema step, counter ids, integer
+cents, escaped regexes, full documents, and how it reports an unusable server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from storage.errors import Conflict, NotMigrated, Unavailable
+from storage.mongo import (
+    SCHEMA_VERSION,
+    MongoConfigError,
+    MongoStorage,
+    ensure_schema,
+    migrate_mongo,
+    open_mongo_storage,
+)
+from storage.mongo import connection as mongo_connection
+from storage.mongo.documents import Database, next_id
+from storage.mongo.money import from_cents, max_cents, min_cents, to_cents
+from storage.mongo.schema import check_schema
+from storage.mongo.validators import VALIDATORS
+from storage.types import (
+    CategoryCreate,
+    PostCreate,
+    ProductCreate,
+    ProductQuery,
+    ProductUpdate,
+    UserCreate,
+    UserQuery,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # PyMongo's async API runs on asyncio only
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[MongoStorage]:
+    storage = await open_mongo_storage("mongomock://")
+    yield storage
+    await storage.close()
+
+
+@pytest.fixture
+async def bare_db() -> AsyncIterator[Database]:
+    """A database of the double that no schema step has touched."""
+    connection = mongo_connection.connect("mongomock://localhost/bare")
+    yield connection.db
+    await connection.close()
+
+
+def _user(name: str = "Alice", email: str = "alice@example.com") -> UserCreate:
+    return UserCreate(name=name, email=email, age=30)
+
+
+async def _unique_indexes(db: Database, collection: str) -> dict[str, list[Any]]:
+    info = await db[collection].index_information()
+    return {name: spec["key"] for name, spec in info.items() if spec.get("unique")}
+
+
+async def test_ensure_schema_is_idempotent_and_creates_unique_indexes(bare_db: Database) -> None:
+    await ensure_schema(bare_db, validators=False)
+    first = {name: await bare_db[name].index_information() for name in ("users", "categories")}
+    await ensure_schema(bare_db, validators=False)
+
+    assert {name: await bare_db[name].index_information() for name in first} == first
+    assert await _unique_indexes(bare_db, "users") == {"email_unique": [("email", 1)]}
+    assert await _unique_indexes(bare_db, "categories") == {"name_key_unique": [("name_key", 1)]}
+    assert set(await bare_db.list_collection_names()) >= {
+        "users",
+        "posts",
+        "categories",
+        "products",
+        "counters",
+        "meta",
+    }
+    counters = await bare_db["counters"].find().sort("_id").to_list()
+    assert counters == [
+        {"_id": name, "seq": 0} for name in ("categories", "posts", "products", "users")
+    ]
+    await check_schema(bare_db)  # current: does not raise
+
+
+async def test_check_schema_asks_for_migration(bare_db: Database) -> None:
+    with pytest.raises(NotMigrated, match="python -m api migrate"):
+        await check_schema(bare_db)
+    await ensure_schema(bare_db, validators=False)
+    await bare_db["meta"].update_one({"_id": "schema"}, {"$set": {"version": 0}})
+    with pytest.raises(NotMigrated, match=f"needs {SCHEMA_VERSION}"):
+        await check_schema(bare_db)
+
+
+async def test_counter_seeding_catches_up_with_existing_documents(bare_db: Database) -> None:
+    await bare_db["users"].insert_one({"_id": 41})
+    await ensure_schema(bare_db, validators=False)
+    assert await next_id(bare_db, "users") == 42
+
+
+async def test_counters_give_1_2_3(store: MongoStorage) -> None:
+    assert [await next_id(store.db, "posts") for _ in range(3)] == [1, 2, 3]
+    users = [await store.users.create(_user(email=f"u{i}@example.com")) for i in range(3)]
+    assert [user.id for user in users] == [1, 2, 3]
+    assert await store.db["users"].find_one({"_id": 2}) is not None
+
+
+async def test_email_uniqueness_ignores_case(store: MongoStorage) -> None:
+    await store.users.create(_user(email="Alice@Example.com"))
+    with pytest.raises(Conflict, match="Email already registered"):
+        await store.users.create(_user(email="ALICE@example.COM"))
+
+
+async def test_category_name_key_keeps_case_but_is_unique_without_it(store: MongoStorage) -> None:
+    books = await store.categories.create(CategoryCreate(name="Books"))
+    assert books.name == "Books"
+    assert (await store.db["categories"].find_one({"_id": books.id}) or {})["name_key"] == "books"
+    with pytest.raises(Conflict, match="Category name already taken"):
+        await store.categories.create(CategoryCreate(name="BOOKS"))
+
+
+async def test_price_is_stored_as_exact_integer_cents(store: MongoStorage) -> None:
+    product = await store.products.create(ProductCreate(name="Novel", price=Decimal("19.99")))
+
+    stored = await store.db["products"].find_one({"_id": product.id})
+    assert stored is not None
+    assert stored["price_cents"] == 1999
+    assert type(stored["price_cents"]) is int
+    assert "price" not in stored
+    assert str(product.price) == "19.99"
+    assert str((await store.products.get(product.id)).price) == "19.99"
+    updated = await store.products.update(product.id, ProductUpdate(price=Decimal("5")))
+    assert str(updated.price) == "5.00"
+
+
+def test_money_conversions_are_exact() -> None:
+    assert to_cents(Decimal("19.99")) == 1999
+    assert to_cents(Decimal("9999999999.99")) == 999999999999
+    assert str(from_cents(1999)) == "19.99"
+    assert str(from_cents(100)) == "1.00"
+    # Bounds round inwards, exactly however many digits they have.
+    assert min_cents(Decimal("19.991")) == 2000
+    assert max_cents(Decimal("19.999")) == 1999
+    assert min_cents(Decimal("1.0000000000000000000000000000001")) == 101
+    with pytest.raises(ValueError, match="two decimals"):
+        to_cents(Decimal("0.001"))
+
+
+async def test_price_filters_match_exact_decimal_comparison(store: MongoStorage) -> None:
+    for name, price in [("cheap", "19.99"), ("dear", "20.00")]:
+        await store.products.create(ProductCreate(name=name, price=Decimal(price)))
+
+    async def names(**filters: Any) -> list[str]:
+        page = await store.products.list(ProductQuery(**filters))
+        return [p.name for p in page.items]
+
+    assert await names(min_price=Decimal("19.991")) == ["dear"]
+    assert await names(min_price=Decimal("19.99")) == ["cheap", "dear"]
+    assert await names(max_price=Decimal("19.999")) == ["cheap"]
+    assert await names(max_price=Decimal("19.989")) == []
+
+
+@pytest.mark.parametrize("text", [".*", "a.c", "(", "[", "\\", "$gt", "^A", "a+"])
+async def test_regex_metacharacters_are_literal(store: MongoStorage, text: str) -> None:
+    literal = await store.users.create(_user(name=f"x{text}x", email="lit@example.com"))
+    await store.users.create(_user(name="abc Alice", email="other@example.com"))
+
+    page = await store.users.list(UserQuery(name=text))
+
+    assert [user.id for user in page.items] == [literal.id]
+
+
+def _bson_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    types = {bool: "bool", int: "int", str: "string", datetime: "date", list: "array"}
+    return types[type(value)]
+
+
+async def test_documents_carry_every_field_their_validator_requires(store: MongoStorage) -> None:
+    # The double cannot enforce $jsonSchema, so check what we write against it here.
+    author = await store.users.create(_user())
+    await store.posts.create(
+        PostCreate(title="Hello world", content="x" * 20, author_id=author.id, tags=["A", "b"])
+    )
+    await store.categories.create(CategoryCreate(name="Books"))
+    await store.products.create(ProductCreate(name="Loose", price=Decimal("1.50")))
+
+    for collection, validator in VALIDATORS.items():
+        schema = validator["$jsonSchema"]
+        docs = await store.db[collection].find().to_list()
+        assert docs, collection
+        for doc in docs:
+            assert sorted(doc) == sorted(schema["required"]), collection
+            for field, value in doc.items():
+                allowed = schema["properties"][field]["bsonType"]
+                allowed = allowed if isinstance(allowed, list) else [allowed]
+                assert _bson_type(value) in allowed, (collection, field, value)
+
+
+async def test_unreachable_server_is_unavailable_with_a_clear_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(mongo_connection, "SERVER_SELECTION_TIMEOUT_MS", 100)
+    # Port 1 on the loopback interface: refused at once, no server needed.
+    url = "mongodb://someone:secret@127.0.0.1:1/app"
+    with pytest.raises(Unavailable, match=r"Cannot reach MongoDB at 127\.0\.0\.1:1") as raised:
+        await open_mongo_storage(url)
+    assert "secret" not in raised.value.message
+    with pytest.raises(Unavailable):
+        await migrate_mongo(url)
+
+
+@pytest.mark.parametrize("url", ["postgresql://localhost/app", "mongodb://", "mongodb://a:b:c@/x"])
+async def test_unusable_url_is_a_configuration_error(url: str) -> None:
+    with pytest.raises(MongoConfigError, match="MONGO_URL"):
+        await open_mongo_storage(url)
+
+
+async def test_mongomock_url_names_the_database_and_starts_empty() -> None:
+    first = await open_mongo_storage("mongomock://localhost/shop")
+    await first.users.create(_user())
+    second = await open_mongo_storage("mongomock://localhost/shop")
+    try:
+        assert (first.database, first.db.name) == ("mongomock", "shop")
+        assert (await second.users.list(UserQuery())).total == 0
+    finally:
+        await first.close()
+        await second.close()
+    assert "nothing persists" in await migrate_mongo("mongomock://")
