@@ -67,7 +67,8 @@ def _user(name: str = "Alice", email: str = "alice@example.com") -> UserCreate:
 
 async def _unique_indexes(db: Database, collection: str) -> dict[str, list[Any]]:
     info = await db[collection].index_information()
-    return {name: spec["key"] for name, spec in info.items() if spec.get("unique")}
+    # list(): the double gives dict_items where PyMongo gives a list of pairs.
+    return {name: list(spec["key"]) for name, spec in info.items() if spec.get("unique")}
 
 
 async def test_ensure_schema_is_idempotent_and_creates_unique_indexes(bare_db: Database) -> None:

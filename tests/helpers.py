@@ -1,0 +1,35 @@
+"""Small request helpers shared by the contract tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+Json = dict[str, Any]
+
+
+async def created(client: httpx.AsyncClient, path: str, body: Json) -> Json:
+    """POST ``body`` to ``path``, assert 201, return the resource."""
+    response = await client.post(path, json=body)
+    assert response.status_code == 201, response.text
+    result: Json = response.json()
+    return result
+
+
+async def new_user(client: httpx.AsyncClient, email: str = "ada@example.com", **fields: Any) -> Json:
+    """Create a user (sensible defaults for the fields not given)."""
+    return await created(client, "/users", {"name": "Ada", "email": email, "age": 36, **fields})
+
+
+async def new_post(client: httpx.AsyncClient, author_id: int, **fields: Any) -> Json:
+    """Create a post (sensible defaults for the fields not given)."""
+    body = {"title": "A fine title", "content": "Twenty characters at least.", **fields}
+    return await created(client, "/posts", {"author_id": author_id, **body})
+
+
+async def items(client: httpx.AsyncClient, path: str, key: str = "id", **params: Any) -> list[Any]:
+    """GET a list and return ``key`` of each item on the page (asserting 200)."""
+    response = await client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    return [item[key] for item in response.json()["items"]]
