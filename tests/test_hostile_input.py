@@ -1,0 +1,101 @@
+"""Hostile or absurd input gets a clear 4xx or an empty result, never a 500."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.helpers import items, new_post, new_user
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.mark.parametrize("text", ["%", "_", "a%", ".*", "$gt", "\\", "[a-z]+", "(", "'; --", "^"])
+async def test_text_filters_are_literal(client: httpx.AsyncClient, text: str) -> None:
+    author = await new_user(client, name="Plain Name", city="Plain City")
+    await new_post(client, author["id"], title="Nothing special")
+    assert await items(client, "/users", name=text) == []
+    assert await items(client, "/users", city=text) == []
+    assert await items(client, "/posts", q=text) == []
+    assert await items(client, "/products", q=text) == []
+
+
+async def test_metacharacters_match_themselves(client: httpx.AsyncClient) -> None:
+    odd = await new_user(client, name="100% a_b .* $gt \\o/", email="odd@example.com")
+    await new_user(client, name="100 percent", email="plain@example.com")
+    for text in ("100%", "a_b", ".*", "$gt", "\\o/", "% A_B"):
+        assert await items(client, "/users", name=text) == [odd["id"]], text
+
+
+async def test_case_insensitive_beyond_ascii(client: httpx.AsyncClient) -> None:
+    user = await new_user(client, name="Élodie Ørsted", city="ÅLESUND")
+    assert await items(client, "/users", name="élodie ørSTED") == [user["id"]]
+    assert await items(client, "/users", city="ålesund") == [user["id"]]
+
+
+@pytest.mark.parametrize("bad", [{"$gt": ""}, {"$ne": None}, ["a"], 12, None])
+async def test_operator_objects_where_strings_belong(client: httpx.AsyncClient, bad: object) -> None:
+    response = await client.post("/users", json={"name": bad, "email": "x@example.com", "age": 3})
+    assert response.status_code == 422
+    response = await client.post("/users", json={"name": "Abc", "email": bad, "age": 3})
+    assert response.status_code == 422
+    assert (await client.get("/users")).json()["total"] == 0
+
+
+@pytest.mark.parametrize("raw_id", ["0", "-1", "abc", "99999999999999999999", "1.5", "2147483648"])
+@pytest.mark.parametrize("resource", ["users", "posts", "categories", "products"])
+async def test_bad_ids_are_422(client: httpx.AsyncClient, resource: str, raw_id: str) -> None:
+    for method in ("GET", "DELETE"):
+        response = await client.request(method, f"/{resource}/{raw_id}")
+        assert response.status_code == 422, (method, resource, raw_id, response.text)
+
+
+async def test_largest_valid_id_is_404(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/users/2147483647")).status_code == 404
+
+
+async def test_huge_body_is_413(client: httpx.AsyncClient) -> None:
+    body = b'{"name": "' + b"x" * (10 * 1024 * 1024) + b'", "email": "a@b.co", "age": 1}'
+    response = await client.post(
+        "/users", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert "too large" in response.json()["detail"]
+
+
+async def test_huge_streamed_body_is_413(client: httpx.AsyncClient) -> None:
+    async def chunks():  # no Content-Length: the limit must be counted as it arrives
+        yield b'{"name": "'
+        for _ in range(160):
+            yield b"x" * 65536
+        yield b'"}'
+
+    response = await client.post(
+        "/users", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"{", b"null", b"[]", b'"text"', b"\xff\xfe", b'{"name": "Abc", "email": "a@b.co"'],
+)
+async def test_malformed_json_is_422(client: httpx.AsyncClient, content: bytes) -> None:
+    response = await client.post(
+        "/users", content=content, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+
+
+async def test_numbers_out_of_range(client: httpx.AsyncClient) -> None:
+    huge = 10**30
+    assert (await client.get("/users", params={"min_age": huge})).status_code == 422
+    assert (await client.get("/users", params={"skip": huge})).status_code == 422
+    assert (await client.get("/products", params={"max_price": "1e400"})).status_code == 422
+    assert (await client.get("/products", params={"min_price": "nan"})).status_code == 422
+    response = await client.post("/products", json={"name": "W", "price": 1, "stock": huge})
+    assert response.status_code == 422
+    response = await client.post(
+        "/posts", json={"title": "Hello", "content": "x" * 20, "author_id": huge}
+    )
+    assert response.status_code == 422
