@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,8 +59,6 @@ def _migrate(case: BackendCase, url: str) -> None:
 @pytest.fixture(scope="session")
 def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A migrated database per enabled backend for this run, dropped afterwards."""
-    from contextlib import ExitStack
-
     urls: dict[str, str] = {}
     with ExitStack() as stack:
         for case in ENABLED:
@@ -91,18 +90,29 @@ def backend(request: pytest.FixtureRequest) -> BackendCase:
     return case
 
 
+@asynccontextmanager
+async def running_app(case: BackendCase, url: str) -> AsyncIterator[FastAPI]:
+    """The app on ``case``'s backend at ``url``, lifespan started, database emptied."""
+    application = create_app(settings_for(case, url))
+    async with LifespanManager(application):
+        await reset_storage(application.state.storage)
+        yield application
+
+
+def http_client(app: FastAPI) -> httpx.AsyncClient:
+    """An HTTP client talking to ``app`` in process."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
 @pytest.fixture
 async def app(backend: BackendCase, database_urls: dict[str, str]) -> AsyncIterator[FastAPI]:
     """The app on ``backend``, lifespan started, database emptied."""
-    application = create_app(settings_for(backend, database_urls[backend.id]))
-    async with LifespanManager(application):
-        await reset_storage(application.state.storage)
+    async with running_app(backend, database_urls[backend.id]) as application:
         yield application
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to ``app`` in process."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with http_client(app) as http:
         yield http
