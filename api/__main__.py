@@ -13,7 +13,7 @@ import sys
 from pydantic import ValidationError
 
 from api.settings import Settings, describe_error
-from storage.errors import StorageError
+from storage.errors import StorageError, Unavailable
 from storage.factory import migrate_storage, open_storage
 
 
@@ -38,13 +38,22 @@ async def _check_ready(settings: Settings) -> None:
     await storage.close()
 
 
+def _failure(prefix: str, exc: StorageError, settings: Settings) -> str:
+    """One line for the operator: what failed, and which setting to check."""
+    line = f"{prefix}: {exc.message}"
+    if isinstance(exc, Unavailable):
+        variable = "DATABASE_URL" if settings.storage_backend == "sql" else "MONGO_URL"
+        line += f" (is the server running, and is {variable} right?)"
+    return line
+
+
 def migrate(_args: argparse.Namespace) -> None:
     """Bring the configured database's schema up to date (idempotent)."""
     settings = load_settings()
     try:
         print(asyncio.run(_migrate(settings)))
     except StorageError as exc:
-        sys.exit(f"Migration failed: {exc.message}")
+        sys.exit(_failure("Migration failed", exc, settings))
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -55,7 +64,7 @@ def serve(args: argparse.Namespace) -> None:
     try:
         asyncio.run(_check_ready(settings))
     except StorageError as exc:
-        sys.exit(f"Cannot start: {exc.message}")
+        sys.exit(_failure("Cannot start", exc, settings))
     uvicorn.run(
         "api.main:create_app",
         factory=True,

@@ -29,10 +29,10 @@ def translate_errors(on_integrity: StorageError | None = None) -> Iterator[None]
         raise Unavailable(f"Database unavailable: {_first_line(exc)}") from exc
     except sa_exc.DBAPIError as exc:
         if exc.connection_invalidated:
-            raise Unavailable(f"Database connection lost: {_first_line(exc)}") from exc
+            raise Unavailable(f"Database unavailable (connection lost): {_first_line(exc)}") from exc
         raise
     except (OSError, ConnectionError) as exc:
-        raise Unavailable(f"Database unreachable: {exc}") from exc
+        raise Unavailable(f"Database unavailable: {exc}") from exc
 
 
 def _first_line(exc: sa_exc.DBAPIError | sa_exc.SQLAlchemyError) -> str:

@@ -1,0 +1,117 @@
+"""The command line an operator uses: clear one-line failures, a server that really starts."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "api", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def assert_one_line_failure(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(
+    ("env", "fragments"),
+    [
+        ({"STORAGE_BACKEND": "postgres"}, ("STORAGE_BACKEND='postgres'", "'sql' or 'mongo'")),
+        ({"DATABASE_URL": "oracle://db/x"}, ("DATABASE_URL", "sqlite://, postgresql://")),
+        ({"DATABASE_URL": "nonsense"}, ("DATABASE_URL", "not a database URL")),
+        ({"STORAGE_BACKEND": "mongo", "MONGO_URL": "http://x"}, ("MONGO_URL", "mongodb://")),
+    ],
+)
+def test_bad_configuration_is_one_clear_line(env: dict[str, str], fragments: tuple[str]) -> None:
+    for command in ("migrate", "serve"):
+        assert_one_line_failure(run_cli(command, **env), "Invalid configuration", *fragments)
+
+
+def test_unreachable_database_is_one_clear_line() -> None:
+    url = "postgresql://postgres@127.0.0.1:1/nothing"  # port 1: nothing listens
+    assert_one_line_failure(run_cli("serve", DATABASE_URL=url), "Cannot start", "unavailable")
+    assert_one_line_failure(run_cli("migrate", DATABASE_URL=url), "Migration failed")
+
+
+def test_unmigrated_database_names_the_fix(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert_one_line_failure(run_cli("serve", DATABASE_URL=url), "python -m api migrate")
+
+
+def test_migrate_is_idempotent(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    for _ in range(2):
+        result = run_cli("migrate", DATABASE_URL=url)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "sqlite schema at revision 0001"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"STORAGE_BACKEND": "sql"}, {"STORAGE_BACKEND": "mongo", "MONGO_URL": "mongomock://"}],
+    ids=["sqlite", "mongomock"],
+)
+def test_serve_starts_a_working_server(tmp_path: Path, env: dict[str, str]) -> None:
+    database = f"sqlite:///{tmp_path / 'app.db'}"
+    assert run_cli("migrate", DATABASE_URL=database).returncode == 0
+    port = free_port()
+    environment = {**os.environ, "DATABASE_URL": database, **env}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert time.monotonic() < deadline, "server did not answer within 30 s"
+                time.sleep(0.2)
+        assert health.status_code == 200
+        assert health.json()["status"] == "ok"
+        body = {"name": "Ada", "email": "ada@example.com", "age": 36}
+        created = httpx.post(f"http://127.0.0.1:{port}/users", json=body, timeout=5)
+        assert created.status_code == 201
+        assert httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5).status_code == 200
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=15)[0]
+    assert "Application startup complete" in output
