@@ -47,7 +47,7 @@ class Settings(BaseSettings):
 
 
 def describe_error(exc: ValidationError) -> str:
-    """One line per bad variable, e.g. ``STORAGE_BACKEND='pg': Input should be 'sql' or 'mongo'``."""
+    """All problems on one line, e.g. ``STORAGE_BACKEND='pg': Input should be 'sql' or 'mongo'``."""
     parts = []
     for error in exc.errors():
         name = ".".join(str(part) for part in error["loc"]).upper()

@@ -80,7 +80,7 @@ class PostStore(Protocol):
         ...
 
     async def list_by_author(self, author_id: int, query: PostQuery) -> Page[Post]:
-        """Like ``list`` restricted to one author. Raises ``NotFound`` if the user does not exist."""
+        """Like ``list``, restricted to one author. Raises ``NotFound`` if there is no such user."""
         ...
 
     async def update(self, post_id: int, changes: PostUpdate) -> Post:
@@ -158,13 +158,18 @@ class Storage(Protocol):
     backend: str
     """``"sql"`` or ``"mongo"``."""
     database: str
-    """What is behind it: ``"sqlite"``, ``"postgresql"``, ``"mysql"``, ``"mongodb"``, ``"mongomock"``."""
+    """What is behind it: ``sqlite``, ``postgresql``, ``mysql``, ``mongodb`` or ``mongomock``."""
 
-    users: UserStore
-    posts: PostStore
-    tags: TagStore
-    categories: CategoryStore
-    products: ProductStore
+    @property
+    def users(self) -> UserStore: ...
+    @property
+    def posts(self) -> PostStore: ...
+    @property
+    def tags(self) -> TagStore: ...
+    @property
+    def categories(self) -> CategoryStore: ...
+    @property
+    def products(self) -> ProductStore: ...
 
     async def ping(self) -> None:
         """Round-trip to the database. Raises ``Unavailable`` if it does not answer."""

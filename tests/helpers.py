@@ -17,7 +17,9 @@ async def created(client: httpx.AsyncClient, path: str, body: Json) -> Json:
     return result
 
 
-async def new_user(client: httpx.AsyncClient, email: str = "ada@example.com", **fields: Any) -> Json:
+async def new_user(
+    client: httpx.AsyncClient, email: str = "ada@example.com", **fields: Any
+) -> Json:
     """Create a user (sensible defaults for the fields not given)."""
     return await created(client, "/users", {"name": "Ada", "email": email, "age": 36, **fields})
 

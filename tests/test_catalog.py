@@ -101,13 +101,18 @@ async def test_product_filters_and_sort(client: httpx.AsyncClient) -> None:
     ]
     for name, price, stock, category in specs:
         await new_product(
-            client, name=name, price=price, stock=stock,
+            client,
+            name=name,
+            price=price,
+            stock=stock,
             category_id=category["id"] if category else None,
         )
 
     assert await items(client, "/products", "name", category_id=tools["id"]) == ["Hammer", "Saw"]
     assert await items(client, "/products", "name", min_price="10", max_price="12.5") == [
-        "Hammer", "Toy hammer", "Mystery",
+        "Hammer",
+        "Toy hammer",
+        "Mystery",
     ]
     # Bounds between cents: 10.005 keeps 10.01 and above, exactly like a decimal compare.
     assert await items(client, "/products", "name", min_price="10.005", max_price="10.019") == [
@@ -118,7 +123,8 @@ async def test_product_filters_and_sort(client: httpx.AsyncClient) -> None:
         client, "/products", "name", in_stock="true", max_price="20", sort="-price"
     ) == ["Hammer", "Toy hammer", "Mystery", "Yo-yo"]
     assert await items(client, "/products", "name", q="HAMMER", sort="price") == [
-        "Toy hammer", "Hammer",
+        "Toy hammer",
+        "Hammer",
     ]
     prices = await items(client, "/products", "price", sort="price")
     assert prices == [3.99, 10.0, 10.01, 12.5, 30.0]
@@ -139,5 +145,7 @@ async def test_product_patch(client: httpx.AsyncClient) -> None:
     assert (await client.get(f"/products/{product['id']}")).json()["category"] is None
     back = await client.patch(f"/products/{product['id']}", json={"category_id": category["id"]})
     assert back.json()["category"]["id"] == category["id"]
-    assert (await client.patch(f"/products/{product['id']}", json={"price": None})).status_code == 422
+    assert (
+        await client.patch(f"/products/{product['id']}", json={"price": None})
+    ).status_code == 422
     assert (await client.patch("/products/999", json={"stock": 1})).status_code == 404

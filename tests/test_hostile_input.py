@@ -34,7 +34,9 @@ async def test_case_insensitive_beyond_ascii(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.parametrize("bad", [{"$gt": ""}, {"$ne": None}, ["a"], 12, None])
-async def test_operator_objects_where_strings_belong(client: httpx.AsyncClient, bad: object) -> None:
+async def test_operator_objects_where_strings_belong(
+    client: httpx.AsyncClient, bad: object
+) -> None:
     response = await client.post("/users", json={"name": bad, "email": "x@example.com", "age": 3})
     assert response.status_code == 422
     response = await client.post("/users", json={"name": "Abc", "email": bad, "age": 3})

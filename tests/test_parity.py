@@ -21,12 +21,37 @@ Step = tuple[str, str, dict[str, Any] | None, dict[str, Any] | None]  # method, 
 
 POST = "x" * 20
 SCRIPT: list[Step] = [
-    ("POST", "/users", {"name": "Ada", "email": "Ada@Example.com", "age": 36, "city": "London"}, None),
+    (
+        "POST",
+        "/users",
+        {"name": "Ada", "email": "Ada@Example.com", "age": 36, "city": "London"},
+        None,
+    ),
     ("POST", "/users", {"name": "Grace", "email": "grace@example.com", "age": 45}, None),
-    ("POST", "/users", {"name": "Linus", "email": "linus@example.com", "age": 28, "is_active": False}, None),
-    ("POST", "/posts", {"title": "First post", "content": POST, "author_id": 1, "tags": ["Intro", "misc"]}, None),
-    ("POST", "/posts", {"title": "Second post", "content": POST, "author_id": 2, "tags": ["misc"]}, None),
-    ("POST", "/posts", {"title": "Third post", "content": "About MongoDB and SQL", "author_id": 1}, None),
+    (
+        "POST",
+        "/users",
+        {"name": "Linus", "email": "linus@example.com", "age": 28, "is_active": False},
+        None,
+    ),
+    (
+        "POST",
+        "/posts",
+        {"title": "First post", "content": POST, "author_id": 1, "tags": ["Intro", "misc"]},
+        None,
+    ),
+    (
+        "POST",
+        "/posts",
+        {"title": "Second post", "content": POST, "author_id": 2, "tags": ["misc"]},
+        None,
+    ),
+    (
+        "POST",
+        "/posts",
+        {"title": "Third post", "content": "About MongoDB and SQL", "author_id": 1},
+        None,
+    ),
     ("POST", "/categories", {"name": "Books", "description": "Paper and ink"}, None),
     ("POST", "/categories", {"name": "Games"}, None),
     ("POST", "/products", {"name": "Novel", "price": "12.90", "stock": 4, "category_id": 1}, None),
@@ -88,7 +113,9 @@ async def transcript(client: httpx.AsyncClient) -> list[tuple[str, int, Any]]:
     for method, path, body, params in SCRIPT:
         response = await client.request(method, path, json=body, params=params)
         payload = response.json() if response.content else None
-        lines.append((f"{method} {path} {params or ''}", response.status_code, mask_timestamps(payload)))
+        lines.append(
+            (f"{method} {path} {params or ''}", response.status_code, mask_timestamps(payload))
+        )
     return lines
 
 

@@ -133,8 +133,12 @@ async def test_tag_counts(client: httpx.AsyncClient) -> None:
 async def test_concurrent_posts_sharing_new_tags(client: httpx.AsyncClient) -> None:
     author = await new_user(client)
     bodies = [
-        {"title": f"Post number {i}", "content": "x" * 20, "author_id": author["id"],
-         "tags": ["fresh", f"t{i % 3}"]}
+        {
+            "title": f"Post number {i}",
+            "content": "x" * 20,
+            "author_id": author["id"],
+            "tags": ["fresh", f"t{i % 3}"],
+        }
         for i in range(12)
     ]
     responses = await asyncio.gather(*(client.post("/posts", json=b) for b in bodies))

@@ -181,7 +181,9 @@ async def test_concurrent_duplicate_emails_make_exactly_one_user(client: httpx.A
         *(client.post("/users", json={"name": "Racer", "email": e, "age": 20}) for e in emails)
     )
     codes = sorted(r.status_code for r in responses)
-    assert codes == [201] + [409] * 19, [r.text for r in responses if r.status_code not in (201, 409)]
+    assert codes == [201] + [409] * 19, [
+        r.text for r in responses if r.status_code not in (201, 409)
+    ]
     listing = (await client.get("/users", params={"name": "racer"})).json()
     assert listing["total"] == 1
     assert listing["items"][0]["email"] == "race@example.com"

@@ -16,7 +16,10 @@ router = APIRouter(prefix="/posts", tags=["posts"])
 
 @router.post("", status_code=201, responses=responses(404))
 async def create_post(data: PostCreate, storage: StorageDep) -> Post:
-    """Write a post; tags are lower-cased, de-duplicated and sorted. 404 if the author is unknown."""
+    """Write a post; tags are lower-cased, de-duplicated and sorted.
+
+    404 if the author is unknown.
+    """
     return await storage.posts.create(data)
 
 

@@ -154,7 +154,9 @@ class SqlProductStore:
             if fields:
                 if "category_id" in fields:
                     category_id = fields.pop("category_id")
-                    row.category = None if category_id is None else await _category(session, category_id)
+                    row.category = (
+                        None if category_id is None else await _category(session, category_id)
+                    )
                 for name, value in fields.items():
                     setattr(row, name, value)
                 row.updated_at = utc_now()

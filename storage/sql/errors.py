@@ -29,7 +29,9 @@ def translate_errors(on_integrity: StorageError | None = None) -> Iterator[None]
         raise Unavailable(f"Database unavailable: {_first_line(exc)}") from exc
     except sa_exc.DBAPIError as exc:
         if exc.connection_invalidated:
-            raise Unavailable(f"Database unavailable (connection lost): {_first_line(exc)}") from exc
+            raise Unavailable(
+                f"Database unavailable (connection lost): {_first_line(exc)}"
+            ) from exc
         raise
     except (OSError, ConnectionError) as exc:
         raise Unavailable(f"Database unavailable: {exc}") from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, distinct, func, or_, select
+from sqlalchemy import ColumnElement, delete, distinct, func, or_, select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -64,7 +64,9 @@ def post_filters(query: PostQuery) -> list[ColumnElement[bool]]:
     if query.tag is not None:
         clauses.append(PostRow.tags.any(TagRow.name == query.tag))
     if query.q is not None:
-        clauses.append(or_(contains_text(PostRow.title, query.q), contains_text(PostRow.content, query.q)))
+        clauses.append(
+            or_(contains_text(PostRow.title, query.q), contains_text(PostRow.content, query.q))
+        )
     return clauses
 
 
@@ -84,7 +86,7 @@ class SqlPostStore:
             row = PostRow(
                 **data.model_dump(exclude={"tags", "author_id"}),
                 author=author,
-                tags=await self._tags_named(session, data.tags),
+                tags=await _tags_named(session, self._db.dialect, data.tags),
                 created_at=now,
                 updated_at=now,
             )
@@ -112,7 +114,7 @@ class SqlPostStore:
             fields = changes.changes()
             if fields:
                 if "tags" in fields:
-                    row.tags = await self._tags_named(session, fields.pop("tags"))
+                    row.tags = await _tags_named(session, self._db.dialect, fields.pop("tags"))
                 for name, value in fields.items():
                     setattr(row, name, value)
                 row.updated_at = utc_now()
@@ -144,15 +146,14 @@ class SqlPostStore:
             items=[to_post(row) for row in rows], total=total, skip=query.skip, limit=query.limit
         )
 
-    async def _tags_named(self, session: AsyncSession, names: Sequence[str]) -> list[TagRow]:
-        """The tag rows for ``names``, creating the missing ones (safe under concurrency)."""
-        if not names:
-            return []
-        await session.execute(_insert_missing_tags(self._db.dialect, names))
-        rows = await session.scalars(
-            select(TagRow).where(TagRow.name.in_(names)).order_by(TagRow.name)
-        )
-        return list(rows)
+
+async def _tags_named(session: AsyncSession, dialect: str, names: Sequence[str]) -> list[TagRow]:
+    """The tag rows for ``names``, creating the missing ones (safe under concurrency)."""
+    if not names:
+        return []
+    await session.execute(_insert_missing_tags(dialect, names))
+    rows = await session.scalars(select(TagRow).where(TagRow.name.in_(names)).order_by(TagRow.name))
+    return list(rows)
 
 
 async def _load(session: AsyncSession, post_id: int) -> PostRow:
@@ -168,7 +169,9 @@ def _insert_missing_tags(dialect: str, names: Sequence[str]) -> Any:
     # same order and cannot deadlock.
     rows = [{"name": name} for name in names]
     if dialect == "postgresql":
-        return postgresql.insert(TagRow).values(rows).on_conflict_do_nothing(index_elements=["name"])
+        return (
+            postgresql.insert(TagRow).values(rows).on_conflict_do_nothing(index_elements=["name"])
+        )
     if dialect == "sqlite":
         return sqlite.insert(TagRow).values(rows).on_conflict_do_nothing()
     statement = mysql.insert(TagRow).values(rows)
@@ -183,7 +186,7 @@ class SqlTagStore:
 
     async def list(self, query: TagQuery) -> Page[TagCount]:
         post_count = func.count(post_tags.c.post_id).label("post_count")
-        statement: Select[Any] = (
+        statement = (
             select(TagRow.name, post_count)
             .join(post_tags, post_tags.c.tag_id == TagRow.id)
             .group_by(TagRow.id, TagRow.name)
@@ -191,7 +194,9 @@ class SqlTagStore:
         columns = {"name": TagRow.name, "post_count": post_count}
         statement = order_by(statement, query, columns, TagRow.name, self._db.dialect)
         async with self._db.read() as session:
-            total = (await session.execute(select(func.count(distinct(post_tags.c.tag_id))))).scalar_one()
+            total = (
+                await session.execute(select(func.count(distinct(post_tags.c.tag_id))))
+            ).scalar_one()
             rows = await session.execute(statement.offset(query.skip).limit(query.limit))
             items = [TagCount(name=name, post_count=n) for name, n in rows]
         return Page(items=items, total=total, skip=query.skip, limit=query.limit)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.types.common import ListQuery
 
-T = TypeVar("T", bound=tuple[Any, ...])
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 
 def contains_text(column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
@@ -20,12 +20,12 @@ def contains_text(column: InstrumentedAttribute[str], text: str) -> ColumnElemen
 
 
 def order_by(
-    statement: Select[T],
+    statement: S,
     query: ListQuery,
     columns: Mapping[str, Any],
     tiebreaker: Any,
     dialect: str,
-) -> Select[T]:
+) -> S:
     """Order by the query's sort key, ties broken by ``tiebreaker`` ascending.
 
     Strings sort by code point on every backend: PostgreSQL is told to use the
@@ -43,7 +43,7 @@ def _binary(column: Any, dialect: str) -> Any:
     return column
 
 
-async def count(session: AsyncSession, statement: Select[Any]) -> int:
+async def count(session: AsyncSession, statement: Select[*tuple[Any, ...]]) -> int:
     """Number of rows ``statement`` would return, ignoring order and paging."""
     counted = select(func.count()).select_from(statement.order_by(None).subquery())
     return (await session.execute(counted)).scalar_one()

@@ -36,7 +36,7 @@ class PostCreate(Input):
     content: Content
     author_id: Id
     published: bool = False
-    tags: Tags = []
+    tags: Tags = Field(default_factory=list)
 
 
 class PostUpdate(Patch):
