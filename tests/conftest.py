@@ -22,9 +22,9 @@ from fastapi import FastAPI
 
 from api.main import create_app
 from api.settings import Settings
+from bench.databases import mongo_database, sql_database
 from storage.factory import migrate_storage
 from tests.resetting import reset_storage
-from tests.servers import mongo_database, sql_database
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument
-
 from storage.errors import Conflict, NotFound
 from storage.mongo.documents import (
     CATEGORIES,
@@ -19,13 +17,14 @@ from storage.mongo.documents import (
     find_page,
     next_id,
     sort_spec,
+    update_fields,
 )
 from storage.mongo.errors import translate_errors
 from storage.types import Category, CategoryCreate, CategoryQuery, CategoryUpdate, Page, utc_now
 
 NAME_TAKEN = "Category name already taken"
 CATEGORY_NOT_FOUND = "Category not found"
-HAS_PRODUCTS = "Category still has products"
+HAS_PRODUCTS = "Category still has products; move or delete them first"
 
 
 def to_category(doc: Document) -> Category:
@@ -88,11 +87,7 @@ class MongoCategoryStore:
         if "name" in fields:
             fields["name_key"] = name_key(fields["name"])
         with translate_errors(duplicate=NAME_TAKEN):
-            doc = await self._categories.find_one_and_update(
-                {"_id": category_id},
-                {"$set": {**fields, "updated_at": utc_now()}},
-                return_document=ReturnDocument.AFTER,
-            )
+            doc = await update_fields(self._categories, category_id, fields)
         if doc is None:
             raise NotFound(CATEGORY_NOT_FOUND)
         return to_category(doc)

@@ -10,7 +10,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from storage.types import SortKey
+from storage.types import SortKey, utc_now
 from storage.types.common import PageQuery
 
 Document = dict[str, Any]
@@ -63,6 +63,21 @@ def sort_spec(key: SortKey, fields: Mapping[str, str] | None = None) -> list[tup
     if field == "_id":
         return [("_id", direction)]
     return [(field, direction), ("_id", ASCENDING)]
+
+
+async def update_fields(collection: Collection, doc_id: int, fields: Document) -> Document | None:
+    """Set ``fields`` and bump ``updated_at`` on one document; return it as it now is.
+
+    None if there is no such document. An empty patch changes nothing, not even
+    ``updated_at`` (as on SQL): it only reads the document.
+    """
+    if not fields:
+        return await collection.find_one({"_id": doc_id})
+    return await collection.find_one_and_update(
+        {"_id": doc_id},
+        {"$set": {**fields, "updated_at": utc_now()}},
+        return_document=ReturnDocument.AFTER,
+    )
 
 
 async def find_page(

@@ -3,12 +3,12 @@
 ::
 
     pymongo.errors.PyMongoError
-     ├── DuplicateKeyError                      -> Conflict (message chosen by the operation)
-     ├── ConnectionFailure                      -> Unavailable
+     ├── DuplicateKeyError                    -> Conflict (message chosen by the operation)
+     ├── ConnectionFailure                    -> Unavailable
      │    (AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError, ...)
-     ├── ConfigurationError (SRV/DNS at connect) -> Unavailable
-     ├── OperationFailure, auth codes          -> Unavailable
-     └── anything else                          -> StorageError
+     ├── ConfigurationError (SRV/DNS lookup)  -> Unavailable
+     ├── OperationFailure, access denied      -> Unavailable
+     └── anything else                        -> StorageError, logged (a bug or a broken database)
 
 Every store method runs its driver calls inside ``translate_errors()``, so no
 PyMongo exception ever leaves ``storage.mongo``.
@@ -16,6 +16,7 @@ PyMongo exception ever leaves ``storage.mongo``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -28,6 +29,8 @@ from pymongo.errors import (
 )
 
 from storage.errors import Conflict, StorageError, Unavailable
+
+logger = logging.getLogger(__name__)
 
 # Server error codes that mean "you may not talk to this database" (AuthenticationFailed,
 # Unauthorized): an operator problem, reported like an unreachable server rather than a bug.
@@ -62,6 +65,13 @@ def translate_errors(*, duplicate: str = "A conflicting record already exists") 
     except OperationFailure as exc:
         if exc.code in _ACCESS_DENIED:
             raise Unavailable(f"Database unavailable: {describe(exc)}") from exc
-        raise StorageError(f"Database error: {describe(exc)}") from exc
+        raise _unexpected(exc) from exc
     except PyMongoError as exc:
-        raise StorageError(f"Database error: {describe(exc)}") from exc
+        raise _unexpected(exc) from exc
+
+
+def _unexpected(exc: PyMongoError) -> StorageError:
+    # Not something a client can fix (e.g. a document the validator refuses): log the
+    # server's words for the operator, keep them out of the response.
+    logger.error("unexpected MongoDB error: %s", describe(exc), exc_info=exc)
+    return StorageError("Unexpected database error")

@@ -7,7 +7,6 @@ double alike (Decimal128 does not on the double), and never meet a binary float.
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from fractions import Fraction
 
@@ -23,13 +22,3 @@ def to_cents(price: Decimal) -> int:
 def from_cents(cents: int) -> Decimal:
     """Convert integer cents back to a Decimal with exactly two decimals (``1999`` -> ``19.99``)."""
     return Decimal(cents).scaleb(-2)
-
-
-def min_cents(bound: Decimal) -> int:
-    """Smallest cents value whose price is >= ``bound`` (``19.991`` -> ``2000``)."""
-    return math.ceil(Fraction(bound) * 100)
-
-
-def max_cents(bound: Decimal) -> int:
-    """Largest cents value whose price is <= ``bound`` (``19.999`` -> ``1999``)."""
-    return math.floor(Fraction(bound) * 100)

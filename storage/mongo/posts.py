@@ -19,6 +19,7 @@ from storage.mongo.documents import (
     find_page,
     next_id,
     sort_spec,
+    update_fields,
 )
 from storage.mongo.errors import translate_errors
 from storage.mongo.users import USER_NOT_FOUND, to_user
@@ -104,22 +105,14 @@ class MongoPostStore:
             author = await self._users.find_one({"_id": author_id})
         if author is None:
             raise NotFound(USER_NOT_FOUND)
-        filter_ = _filter(query)
-        if filter_.get("author_id", author_id) != author_id:
-            # ?author_id= naming someone else: both conditions hold for no post.
-            filter_ = {"$and": [filter_, {"author_id": author_id}]}
-        else:
-            filter_["author_id"] = author_id
+        # The author in the path wins over any author_id in the query, as on SQL.
+        filter_ = _filter(query.model_copy(update={"author_id": author_id}))
         return await self._page(filter_, query, known_author=author)
 
     async def update(self, post_id: int, changes: PostUpdate) -> Post:
         """Set the sent fields (``tags`` replaces the list) and ``updated_at``."""
         with translate_errors():
-            doc = await self._posts.find_one_and_update(
-                {"_id": post_id},
-                {"$set": {**changes.changes(), "updated_at": utc_now()}},
-                return_document=ReturnDocument.AFTER,
-            )
+            doc = await update_fields(self._posts, post_id, changes.changes())
         return await self._with_author(doc)
 
     async def publish(self, post_id: int) -> Post:

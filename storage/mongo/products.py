@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument
-
 from storage.errors import NotFound
 from storage.mongo.categories import CATEGORY_NOT_FOUND, to_category
 from storage.mongo.documents import (
@@ -22,9 +20,10 @@ from storage.mongo.documents import (
     find_page,
     next_id,
     sort_spec,
+    update_fields,
 )
 from storage.mongo.errors import translate_errors
-from storage.mongo.money import from_cents, max_cents, min_cents, to_cents
+from storage.mongo.money import from_cents, to_cents
 from storage.types import Page, Product, ProductCreate, ProductQuery, ProductUpdate, utc_now
 
 PRODUCT_NOT_FOUND = "Product not found"
@@ -53,12 +52,13 @@ def _filter(query: ProductQuery) -> Document:
     if query.category_id is not None:
         filter_["category_id"] = query.category_id
     price: Document = {}
-    # Stored prices are whole cents, so rounding the bounds inwards keeps exactly the
-    # products an exact Decimal comparison would (price >= 19.991 <=> cents >= 2000).
-    if query.min_price is not None:
-        price["$gte"] = min_cents(query.min_price)
-    if query.max_price is not None:
-        price["$lte"] = max_cents(query.max_price)
+    # Bounds rounded inwards to whole cents (shared with SQL) keep exactly the products
+    # an exact Decimal comparison would: price >= 19.991 <=> price_cents >= 2000.
+    low, high = query.price_range_in_cents()
+    if low is not None:
+        price["$gte"] = to_cents(low)
+    if high is not None:
+        price["$lte"] = to_cents(high)
     if price:
         filter_["price_cents"] = price
     if query.in_stock is not None:
@@ -128,11 +128,7 @@ class MongoProductStore:
                 if await self._products.find_one({"_id": product_id}, {"_id": 1}) is None:
                     raise NotFound(PRODUCT_NOT_FOUND)
                 category = await self._category(new_category_id)
-            doc = await self._products.find_one_and_update(
-                {"_id": product_id},
-                {"$set": {**_stored(fields), "updated_at": utc_now()}},
-                return_document=ReturnDocument.AFTER,
-            )
+            doc = await update_fields(self._products, product_id, _stored(fields))
             if doc is None:
                 raise NotFound(PRODUCT_NOT_FOUND)
             if new_category_id is None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pymongo import ReturnDocument
-
 from storage.errors import NotFound
 from storage.mongo.documents import (
     POSTS,
@@ -14,6 +12,7 @@ from storage.mongo.documents import (
     find_page,
     next_id,
     sort_spec,
+    update_fields,
 )
 from storage.mongo.errors import translate_errors
 from storage.types import Page, User, UserCreate, UserQuery, UserUpdate, utc_now
@@ -95,11 +94,7 @@ class MongoUserStore:
     async def update(self, user_id: int, changes: UserUpdate) -> User:
         """Set the sent fields and ``updated_at`` atomically; a taken email is a ``Conflict``."""
         with translate_errors(duplicate=EMAIL_TAKEN):
-            doc = await self._users.find_one_and_update(
-                {"_id": user_id},
-                {"$set": {**changes.changes(), "updated_at": utc_now()}},
-                return_document=ReturnDocument.AFTER,
-            )
+            doc = await update_fields(self._users, user_id, changes.changes())
         if doc is None:
             raise NotFound(USER_NOT_FOUND)
         return to_user(doc)
