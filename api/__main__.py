@@ -72,6 +72,7 @@ def serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level=settings.log_level,
+        access_log=args.access_log,
     )
 
 
@@ -84,6 +85,12 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
     serve_parser.add_argument("--workers", type=int, default=1)
+    serve_parser.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_false",
+        help="do not log every request (e.g. behind a proxy that already does)",
+    )
     serve_parser.set_defaults(run=serve)
     args = parser.parse_args(argv)
     args.run(args)

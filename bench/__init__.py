@@ -1,0 +1,1 @@
+"""Comparative benchmark: the same workload through the same API on every backend."""
