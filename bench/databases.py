@@ -1,8 +1,8 @@
-"""Throw-away databases on the servers named by TEST_POSTGRES_URL, TEST_MYSQL_URL, TEST_MONGO_URL.
+"""Throw-away databases on a PostgreSQL, MariaDB/MySQL or MongoDB server.
 
-Each test run creates its own database (``test_<random>``) and drops it at the
-end, so runs never see each other's data. An unreachable server is an error:
-the variable says the run must cover it.
+The test suite and the benchmark each create their own database
+(``<prefix>_<random>``) and drop it at the end, so runs never see each other's
+data and never touch a real one.
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ from sqlalchemy.engine import make_url
 from storage.sql.engine import create_engine
 
 
-def unique_name() -> str:
-    return f"test_{uuid.uuid4().hex[:12]}"
+def unique_name(prefix: str) -> str:
+    """A database name no other run uses."""
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
 
 @contextmanager
-def sql_database(server_url: str) -> Iterator[str]:
+def sql_database(server_url: str, prefix: str = "test") -> Iterator[str]:
     """Create a fresh database on the server of ``server_url``; yield its URL; drop it."""
-    name = unique_name()
+    name = unique_name(prefix)
     admin = make_url(server_url)
     dialect = admin.get_backend_name()
     if dialect == "postgresql":
@@ -50,11 +51,11 @@ async def _execute_autocommit(url: str, statement: str) -> None:
 
 
 @contextmanager
-def mongo_database(server_url: str) -> Iterator[str]:
+def mongo_database(server_url: str, prefix: str = "test") -> Iterator[str]:
     """Point ``server_url`` at a fresh database name; drop that database at the end."""
     from pymongo import MongoClient
 
-    name = unique_name()
+    name = unique_name(prefix)
     base, _, query = server_url.partition("?")
     scheme, _, rest = base.partition("://")
     hosts = rest.split("/", 1)[0]
