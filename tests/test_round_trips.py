@@ -7,70 +7,17 @@ The in-process Mongo double sends no commands, so it is not in this matrix.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import httpx
 import pytest
 from fastapi import FastAPI
-from pymongo import monitoring
-from sqlalchemy import event
 
+from bench.roundtrips import counting_round_trips
 from tests.conftest import ENABLED
 from tests.helpers import new_post, new_user
 
 pytestmark = pytest.mark.anyio
 
 COUNTED = [case for case in ENABLED if case.id != "mongomock"]
-
-
-class CommandRecorder(monitoring.CommandListener):
-    """Records the name of every command PyMongo sends while ``active``."""
-
-    def __init__(self) -> None:
-        self.active = False
-        self.commands: list[str] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if self.active and event.command_name not in ("hello", "isMaster", "ping"):
-            self.commands.append(event.command_name)
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-MONGO_COMMANDS = CommandRecorder()
-# Registered globally once: it applies to every client created afterwards.
-monitoring.register(MONGO_COMMANDS)
-
-
-@contextmanager
-def counting_round_trips(app: FastAPI) -> Iterator[list[str]]:
-    """Collect what the storage sends to its database inside the block."""
-    storage = app.state.storage
-    if storage.backend == "mongo":
-        MONGO_COMMANDS.commands = []
-        MONGO_COMMANDS.active = True
-        try:
-            yield MONGO_COMMANDS.commands
-        finally:
-            MONGO_COMMANDS.active = False
-        return
-    statements: list[str] = []
-    engine = storage.engine.sync_engine
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def seed(client: httpx.AsyncClient, posts: int) -> None:
@@ -87,7 +34,7 @@ async def test_post_page_round_trips_do_not_grow_with_page_size(
     await seed(client, posts=120)
     counts = {}
     for limit in (10, 100):
-        with counting_round_trips(app) as sent:
+        with counting_round_trips(app.state.storage) as sent:
             response = await client.get("/posts", params={"limit": limit, "tag": "common"})
         assert response.status_code == 200
         page = response.json()["items"]

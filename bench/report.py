@@ -1,0 +1,148 @@
+"""Turn measurements into a table on the terminal, ``results.json`` and ``chart.png``."""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+from bench.load import SCENARIOS
+
+PACKAGES = ("fastapi", "starlette", "pydantic", "uvicorn", "sqlalchemy", "aiosqlite", "asyncpg",
+            "asyncmy", "pymongo")  # fmt: skip
+
+
+def environment(k6: str) -> dict[str, Any]:
+    """The machine and software the figures were measured on."""
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": platform.platform(),
+        "cpu": platform.processor() or platform.machine(),
+        "cores": psutil.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "packages": {name: version(name) for name in PACKAGES},
+        "load_generator": k6,
+    }
+
+
+def goals(result: dict[str, Any]) -> dict[str, Any]:
+    """The issue's performance goals, computed from one backend's figures."""
+    api, base = result["api"], result["baseline"]
+    trips = result["round_trips"]
+    checks: dict[str, Any] = {
+        "point_read_vs_raw": api["point_read"]["throughput"] / base["point_read"]["throughput"],
+        "list_posts_vs_raw": api["list_posts"]["throughput"] / base["list_posts"]["throughput"],
+        "round_trips_same_at_10_and_100": trips["list_posts_limit_10"]
+        == trips["list_posts_limit_100"],
+        "rss_growth": result["rss_at_end"] / result["rss_after_warmup"] - 1,
+    }
+    for scenario, runs in result["open_loop"].items():
+        at_70 = runs.get("0.70")
+        if at_70:
+            checks[f"{scenario}_open_70_p99_over_p50"] = at_70["p99"] / max(at_70["p50"], 1e-9)
+            checks[f"{scenario}_open_70_errors"] = at_70["errors"]
+    return checks
+
+
+def write_json(folder: Path, report: dict[str, Any]) -> Path:
+    path = folder / "results.json"
+    path.write_text(json.dumps(report, indent=2))
+    return path
+
+
+def print_tables(console: Console, report: dict[str, Any]) -> None:
+    """Closed-loop figures per backend and scenario, then open loop, then the goals."""
+    table = Table(title="Closed loop: throughput (req/s) and latency (ms)")
+    for column in ("backend", "scenario", "req/s", "p50", "p95", "p99", "errors", "round trips",
+                   "raw req/s", "API/raw"):  # fmt: skip
+        table.add_column(column, justify="left" if column in ("backend", "scenario") else "right")
+    for name, result in report["backends"].items():
+        for scenario in SCENARIOS:
+            row = result["api"][scenario]
+            raw = result["baseline"].get(scenario)
+            table.add_row(
+                name, scenario, f"{row['throughput']:.0f}", f"{row['p50']:.1f}",
+                f"{row['p95']:.1f}", f"{row['p99']:.1f}", str(row["errors"]),
+                str(result["round_trips"].get(scenario, "")),
+                f"{raw['throughput']:.0f}" if raw else "",
+                f"{row['throughput'] / raw['throughput']:.2f}" if raw else "",
+            )  # fmt: skip
+        ceiling = result.get("ceiling")
+        if ceiling and ceiling.get("throughput"):
+            table.add_row(name, f"ceiling: {ceiling['tool']}", f"{ceiling['throughput']:.0f}")
+    console.print(table)
+
+    open_table = Table(title="Open loop (fixed arrival rate, % of closed-loop peak)")
+    for column in ("backend", "scenario", "load", "rate/s", "achieved", "p50", "p99", "p99/p50",
+                   "errors", "dropped"):  # fmt: skip
+        open_table.add_column(column)
+    for name, result in report["backends"].items():
+        for scenario, runs in result["open_loop"].items():
+            for fraction, row in runs.items():
+                open_table.add_row(
+                    name, scenario, f"{float(fraction):.0%}", str(row["rate"]),
+                    f"{row['throughput']:.0f}", f"{row['p50']:.1f}", f"{row['p99']:.1f}",
+                    f"{row['p99'] / max(row['p50'], 1e-9):.1f}", str(row["errors"]),
+                    str(row["dropped"]),
+                )  # fmt: skip
+    console.print(open_table)
+
+    goal_table = Table(title="Goals")
+    goal_table.add_column("backend")
+    goal_table.add_column("check")
+    goal_table.add_column("value", justify="right")
+    for name, result in report["backends"].items():
+        for check, value in result["goals"].items():
+            shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+            goal_table.add_row(name, check, shown)
+    console.print(goal_table)
+
+
+def write_chart(folder: Path, report: dict[str, Any]) -> Path:
+    """Grouped bars: API throughput per scenario and backend, raw baselines hatched."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display needed
+    import matplotlib.pyplot as plt
+
+    backends = list(report["backends"])
+    labels = [*SCENARIOS, "raw point_read", "raw list_posts"]
+    width = 0.8 / max(len(backends), 1)
+    figure, (left, right) = plt.subplots(1, 2, figsize=(15, 5.5))
+    for i, name in enumerate(backends):
+        result = report["backends"][name]
+        values = [result["api"][s]["throughput"] for s in SCENARIOS]
+        values += [result["baseline"][s]["throughput"] for s in ("point_read", "list_posts")]
+        positions = [x + i * width for x in range(len(labels))]
+        bars = left.bar(positions, values, width, label=name)
+        for bar in bars[len(SCENARIOS) :]:
+            bar.set_hatch("//")
+        p99 = [result["api"][s]["p99"] for s in SCENARIOS]
+        right.bar([x + i * width for x in range(len(SCENARIOS))], p99, width, label=name)
+    left.set_xticks([x + width * (len(backends) - 1) / 2 for x in range(len(labels))], labels,
+                    rotation=30, ha="right")  # fmt: skip
+    left.set_ylabel("requests per second (closed loop)")
+    left.legend()
+    right.set_xticks([x + width * (len(backends) - 1) / 2 for x in range(len(SCENARIOS))],
+                     SCENARIOS, rotation=30, ha="right")  # fmt: skip
+    right.set_ylabel("p99 latency, ms (closed loop)")
+    env = report["environment"]
+    figure.suptitle(
+        f"Same API, same workload — {env['date'][:10]}, {env['cores']} cores, "
+        f"Python {env['python']}, {report['settings']['workers']} worker(s), "
+        f"{report['settings']['concurrency']} users, dataset {report['dataset']}",
+        fontsize=9,
+    )
+    figure.tight_layout()
+    path = folder / "chart.png"
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path

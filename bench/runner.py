@@ -1,0 +1,119 @@
+"""Run the benchmark for each backend: fresh database, load, measure, tear down."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from bench.ceiling import database_ceiling, server_version
+from bench.config import BenchConfig
+from bench.databases import mongo_database, sql_database
+from bench.load import (
+    BASELINE_SCENARIOS,
+    SCENARIOS,
+    closed_loop,
+    open_loop,
+    run_k6,
+)
+from bench.loaders import load, total_rows
+from bench.probe import round_trips_per_scenario
+from bench.server import Server, api_command, baseline_command, free_port, running
+from storage.factory import migrate_storage
+
+console = Console()
+
+
+@contextmanager
+def fresh_database(name: str, config: BenchConfig) -> Iterator[tuple[str, str]]:
+    """Yield ``(storage_backend, url)`` of an empty database for backend ``name``."""
+    if name == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield "sql", f"sqlite:///{Path(folder) / 'bench.db'}"
+    elif name == "postgres":
+        with sql_database(config.postgres_url, prefix="bench") as url:
+            yield "sql", url
+    elif name == "mariadb":
+        with sql_database(config.mysql_url, prefix="bench") as url:
+            yield "sql", url
+    elif name == "mongo":
+        if not config.mongo_url:
+            raise ValueError("the mongo backend needs --mongo-url (a real server)")
+        with mongo_database(config.mongo_url, prefix="bench") as url:
+            yield "mongo", url
+    else:
+        raise ValueError(f"unknown backend {name!r}")
+
+
+def _load_with_progress(backend: str, url: str, config: BenchConfig) -> None:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("loading dataset", total=total_rows(config.sizes))
+        asyncio.run(load(backend, url, config.sizes, config.seed, lambda n: bar.advance(task, n)))
+
+
+def _measure(server: Server, scenario: str, config: BenchConfig, env: dict[str, str]) -> Any:
+    """Warm up, then measure ``scenario`` in a closed loop."""
+    if config.warmup_seconds > 0:
+        run_k6(
+            server.base_url, scenario, closed_loop(config.concurrency, config.warmup_seconds), env
+        )
+    return run_k6(server.base_url, scenario, closed_loop(config.concurrency, config.seconds), env)
+
+
+def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
+    """Everything measured for one backend, as plain data for the report."""
+    result: dict[str, Any] = {"api": {}, "open_loop": {}, "baseline": {}}
+    k6_env = {
+        "USERS": str(config.sizes.users),
+        "PRODUCTS": str(config.sizes.products),
+        "SEED": str(config.seed),
+    }
+    with fresh_database(name, config) as (backend, url):
+        asyncio.run(migrate_storage(backend, database_url=url, mongo_url=url))  # type: ignore[arg-type]
+        _load_with_progress(backend, url, config)
+        result["server_version"] = asyncio.run(server_version(backend, url))
+        result["round_trips"] = asyncio.run(round_trips_per_scenario(backend, url, config))
+
+        variable = "DATABASE_URL" if backend == "sql" else "MONGO_URL"
+        env = {"STORAGE_BACKEND": backend, variable: url, "LOG_LEVEL": "warning"}
+        port = free_port()
+        with running(api_command(port, config.workers), env, port, "/health") as server:
+            for index, scenario in enumerate(SCENARIOS):
+                console.print(f"  {name}: {scenario} (closed loop, {config.concurrency} users)")
+                result["api"][scenario] = _measure(server, scenario, config, k6_env).as_dict()
+                if index == 0:
+                    result["rss_after_warmup"] = server.rss_bytes()
+            for scenario in config.open_loop_scenarios:
+                peak = result["api"][scenario]["throughput"]
+                runs = {}
+                for fraction in config.open_loop_fractions:
+                    rate = int(peak * fraction)
+                    console.print(f"  {name}: {scenario} (open loop, {rate}/s = {fraction:.0%})")
+                    measured = run_k6(
+                        server.base_url, scenario, open_loop(rate, config.seconds), k6_env
+                    )
+                    runs[f"{fraction:.2f}"] = {"rate": rate, **measured.as_dict()}
+                result["open_loop"][scenario] = runs
+            result["rss_at_end"] = server.rss_bytes()
+
+        port = free_port()
+        baseline_env = {"BENCH_BASELINE_URL": url}
+        with running(baseline_command(port, config.workers), baseline_env, port, "/users/1") as raw:
+            for scenario in BASELINE_SCENARIOS:
+                console.print(f"  {name}: {scenario} (raw-driver baseline)")
+                result["baseline"][scenario] = _measure(raw, scenario, config, k6_env).as_dict()
+        result["ceiling"] = database_ceiling(name, url, config)
+    return result

@@ -1,0 +1,93 @@
+"""Run the service (or the raw baseline) as a real uvicorn process, and watch its memory."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+import psutil
+
+START_TIMEOUT_SECONDS = 60
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running server process (and its workers, if any)."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the server and its worker processes."""
+        parent = psutil.Process(self.process.pid)
+        return sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)])
+
+
+def _wait_until_up(server: Server, probe: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited with code {server.process.returncode}")
+        try:
+            if httpx.get(server.base_url + probe, timeout=2).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server did not answer {probe} within {START_TIMEOUT_SECONDS} s")
+
+
+@contextmanager
+def running(command: list[str], env: dict[str, str], port: int, probe: str) -> Iterator[Server]:
+    """Start ``command`` (which must listen on ``port``), wait for ``probe``, stop it after."""
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    server = Server(process, f"http://127.0.0.1:{port}")
+    try:
+        _wait_until_up(server, probe)
+        yield server
+    except RuntimeError as exc:
+        process.kill()
+        errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        raise RuntimeError(f"{exc}\n{errors[-2000:]}") from exc
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def api_command(port: int, workers: int) -> list[str]:
+    """The production entry point, minus the access log (a log line per request is I/O)."""
+    return [
+        sys.executable, "-m", "api", "serve",
+        "--port", str(port), "--workers", str(workers), "--no-access-log",
+    ]  # fmt: skip
+
+
+def baseline_command(port: int, workers: int) -> list[str]:
+    """The raw-driver baseline under the same server and settings."""
+    return [
+        sys.executable, "-m", "uvicorn", "bench.baseline:create_baseline_app", "--factory",
+        "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
