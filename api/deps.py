@@ -9,8 +9,12 @@ from fastapi import Depends, Request
 from storage.protocol import Storage
 
 
-def get_storage(request: Request) -> Storage:
-    """The storage opened by the app's lifespan."""
+async def get_storage(request: Request) -> Storage:
+    """The storage opened by the app's lifespan.
+
+    ``async`` on purpose: FastAPI runs a plain ``def`` dependency in a thread
+    pool, a thread hop on every request for an attribute read.
+    """
     return cast(Storage, request.app.state.storage)
 
 

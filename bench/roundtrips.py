@@ -57,13 +57,15 @@ def counting_round_trips(storage: Any) -> Iterator[list[str]]:
             _MONGO_COMMANDS.active = False
         return
     statements: list[str] = []
-    engine = storage.engine.sync_engine
+    engines = [engine.sync_engine for engine in storage.engines]
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    event.listen(engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)

@@ -15,7 +15,7 @@ async def open_sql_storage(url: str) -> SqlStorage:
 
     Raises ``Unavailable`` or ``NotMigrated``; the engine is disposed on failure.
     """
-    storage = SqlStorage(create_engine(url))
+    storage = SqlStorage(create_engine(url), create_engine(url, autocommit=True))
     try:
         await storage.ping()
         await check_at_head(storage.engine)

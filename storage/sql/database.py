@@ -13,18 +13,25 @@ from storage.sql.errors import translate_errors
 
 
 class Database:
-    """An engine plus the two ways a repository uses it."""
+    """The engines of one database plus the two ways a repository uses them.
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    ``engine`` runs transactions (writes); ``read_engine`` runs autocommit
+    statements (reads), each from its own connection pool.
+    """
+
+    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._read_sessions = async_sessionmaker(
+            read_engine, expire_on_commit=False, autoflush=False
+        )
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A session for queries; its transaction is rolled back on exit."""
+        """A session for queries, on the autocommit engine."""
         with translate_errors():
-            async with self._sessions() as session:
+            async with self._read_sessions() as session:
                 yield session
 
     @asynccontextmanager

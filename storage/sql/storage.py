@@ -17,10 +17,11 @@ class SqlStorage:
 
     backend = "sql"
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine) -> None:
         self.engine = engine
+        self.read_engine = read_engine
         self.database = engine.dialect.name
-        db = Database(engine)
+        db = Database(engine, read_engine)
         self.users = SqlUserStore(db)
         self.posts = SqlPostStore(db)
         self.tags = SqlTagStore(db)
@@ -32,5 +33,11 @@ class SqlStorage:
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
 
+    @property
+    def engines(self) -> tuple[AsyncEngine, AsyncEngine]:
+        """Both engines (for instrumentation: statement counting)."""
+        return self.engine, self.read_engine
+
     async def close(self) -> None:
         await self.engine.dispose()
+        await self.read_engine.dispose()
