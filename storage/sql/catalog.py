@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, delete, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, select
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from storage.errors import Conflict, NotFound
 from storage.sql.database import Database
-from storage.sql.queries import contains_text, count, order_by
-from storage.sql.tables import CategoryRow, ProductRow
+from storage.sql.queries import contains_text, count, order_by, prefixed, unprefixed
+from storage.sql.tables import CategoryRow, ProductRow, categories_table, products_table
 from storage.types import (
     Category,
     CategoryCreate,
@@ -23,12 +26,15 @@ from storage.types import (
     utc_now,
 )
 
+CATEGORIES = categories_table
+PRODUCTS = products_table
+CATEGORY = "category__"
 CATEGORY_NOT_FOUND = "Category not found"
 PRODUCT_NOT_FOUND = "Product not found"
 NAME_TAKEN = Conflict("Category name already taken")
 HAS_PRODUCTS = Conflict("Category still has products; move or delete them first")
 
-CATEGORY_SORT = {"id": CategoryRow.id, "name": CategoryRow.name}
+CATEGORY_SORT = {"id": categories_table.c.id, "name": categories_table.c.name}
 PRODUCT_SORT = {
     "id": ProductRow.id,
     "name": ProductRow.name,
@@ -54,16 +60,20 @@ class SqlCategoryStore:
         return Category.model_validate(row)
 
     async def get(self, category_id: int) -> Category:
-        async with self._db.read() as session:
-            return Category.model_validate(await _category(session, category_id))
+        statement = select(CATEGORIES).where(CATEGORIES.c.id == category_id)
+        async with self._db.read() as conn:
+            row = (await conn.execute(statement)).mappings().first()
+        if row is None:
+            raise NotFound(CATEGORY_NOT_FOUND)
+        return Category.model_validate(row)
 
     async def list(self, query: CategoryQuery) -> Page[Category]:
-        statement = select(CategoryRow)
-        async with self._db.read() as session:
-            total = await count(session, statement)
-            statement = order_by(statement, query, CATEGORY_SORT, CategoryRow.id, self._db.dialect)
-            rows = await session.scalars(statement.offset(query.skip).limit(query.limit))
-            items = [Category.model_validate(row) for row in rows]
+        statement = select(CATEGORIES)
+        async with self._db.read() as conn:
+            total = await count(conn, statement)
+            statement = order_by(statement, query, CATEGORY_SORT, CATEGORIES.c.id, self._db.dialect)
+            result = await conn.execute(statement.offset(query.skip).limit(query.limit))
+            items = [Category.model_validate(row) for row in result.mappings()]
         return Page(items=items, total=total, skip=query.skip, limit=query.limit)
 
     async def update(self, category_id: int, changes: CategoryUpdate) -> Category:
@@ -134,17 +144,26 @@ class SqlProductStore:
             return Product.model_validate(row)
 
     async def get(self, product_id: int) -> Product:
-        async with self._db.read() as session:
-            return Product.model_validate(await _product(session, product_id))
+        statement = _products_with_categories().where(PRODUCTS.c.id == product_id)
+        async with self._db.read() as conn:
+            row = (await conn.execute(statement)).mappings().first()
+        if row is None:
+            raise NotFound(PRODUCT_NOT_FOUND)
+        return _to_product(row)
 
     async def list(self, query: ProductQuery) -> Page[Product]:
-        statement = select(ProductRow).where(*product_filters(query))
-        async with self._db.read() as session:
-            total = await count(session, statement)
-            statement = order_by(statement, query, PRODUCT_SORT, ProductRow.id, self._db.dialect)
-            statement = statement.options(joinedload(ProductRow.category))
-            rows = await session.scalars(statement.offset(query.skip).limit(query.limit))
-            items = [Product.model_validate(row) for row in rows]
+        clauses = product_filters(query)
+        async with self._db.read() as conn:
+            total = await count(conn, select(PRODUCTS.c.id).where(*clauses))
+            statement = order_by(
+                _products_with_categories().where(*clauses),
+                query,
+                PRODUCT_SORT,
+                PRODUCTS.c.id,
+                self._db.dialect,
+            )
+            result = await conn.execute(statement.offset(query.skip).limit(query.limit))
+            items = [_to_product(row) for row in result.mappings()]
         return Page(items=items, total=total, skip=query.skip, limit=query.limit)
 
     async def update(self, product_id: int, changes: ProductUpdate) -> Product:
@@ -175,3 +194,23 @@ async def _product(session: AsyncSession, product_id: int) -> ProductRow:
     if row is None:
         raise NotFound(PRODUCT_NOT_FOUND)
     return row
+
+
+def _products_with_categories() -> Select[Any]:
+    # Many-to-one, outer: one row per product, category columns null if it has none.
+    return select(PRODUCTS, *prefixed(CATEGORIES, CATEGORY)).outerjoin(
+        CATEGORIES, CATEGORIES.c.id == PRODUCTS.c.category_id
+    )
+
+
+def _to_product(row: RowMapping) -> Product:
+    category = unprefixed(row, CATEGORY) if row["category_id"] is not None else None
+    return Product(
+        id=row["id"],
+        name=row["name"],
+        price=row["price"],
+        stock=row["stock"],
+        category=Category.model_validate(category) if category else None,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, distinct, func, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from storage.errors import NotFound
 from storage.sql.database import Database
-from storage.sql.queries import contains_text, count, order_by
-from storage.sql.tables import PostRow, TagRow, UserRow, post_tags
+from storage.sql.post_reads import fetch_posts, page_of_posts, posts_with_authors
+from storage.sql.tables import PostRow, TagRow, UserRow, posts_table, users_table
 from storage.sql.users import USER_NOT_FOUND
 from storage.types import (
     Page,
@@ -21,8 +21,6 @@ from storage.types import (
     PostCreate,
     PostQuery,
     PostUpdate,
-    TagCount,
-    TagQuery,
     User,
     utc_now,
 )
@@ -30,11 +28,6 @@ from storage.types import (
 POST_NOT_FOUND = "Post not found"
 AUTHOR_NOT_FOUND = "Author not found"
 
-SORT_COLUMNS = {
-    "id": PostRow.id,
-    "title": PostRow.title,
-    "created_at": PostRow.created_at,
-}
 # Author in the same statement (many-to-one: no extra rows), tags in one more:
 # the round trips for a page do not depend on its size.
 WITH_AUTHOR_AND_TAGS = (joinedload(PostRow.author), selectinload(PostRow.tags))
@@ -47,27 +40,11 @@ def to_post(row: PostRow) -> Post:
         title=row.title,
         content=row.content,
         published=row.published,
-        tags=[tag.name for tag in row.tags],
+        tags=sorted(tag.name for tag in row.tags),
         author=User.model_validate(row.author),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
-
-
-def post_filters(query: PostQuery) -> list[ColumnElement[bool]]:
-    """WHERE clauses for the filters a post list query sets."""
-    clauses: list[ColumnElement[bool]] = []
-    if query.published is not None:
-        clauses.append(PostRow.published.is_(query.published))
-    if query.author_id is not None:
-        clauses.append(PostRow.author_id == query.author_id)
-    if query.tag is not None:
-        clauses.append(PostRow.tags.any(TagRow.name == query.tag))
-    if query.q is not None:
-        clauses.append(
-            or_(contains_text(PostRow.title, query.q), contains_text(PostRow.content, query.q))
-        )
-    return clauses
 
 
 class SqlPostStore:
@@ -95,18 +72,23 @@ class SqlPostStore:
             return to_post(row)
 
     async def get(self, post_id: int) -> Post:
-        async with self._db.read() as session:
-            return to_post(await _load(session, post_id))
+        async with self._db.read() as conn:
+            found = await fetch_posts(conn, posts_with_authors().where(posts_table.c.id == post_id))
+        if not found:
+            raise NotFound(POST_NOT_FOUND)
+        return found[0]
 
     async def list(self, query: PostQuery) -> Page[Post]:
-        async with self._db.read() as session:
-            return await self._page(session, query)
+        async with self._db.read() as conn:
+            return await page_of_posts(conn, query, self._db.dialect)
 
     async def list_by_author(self, author_id: int, query: PostQuery) -> Page[Post]:
-        async with self._db.read() as session:
-            if await session.get(UserRow, author_id) is None:
+        async with self._db.read() as conn:
+            exists = select(users_table.c.id).where(users_table.c.id == author_id)
+            if (await conn.execute(exists)).first() is None:
                 raise NotFound(USER_NOT_FOUND)
-            return await self._page(session, query.model_copy(update={"author_id": author_id}))
+            by_author = query.model_copy(update={"author_id": author_id})
+            return await page_of_posts(conn, by_author, self._db.dialect)
 
     async def update(self, post_id: int, changes: PostUpdate) -> Post:
         async with self._db.write() as session:
@@ -135,16 +117,6 @@ class SqlPostStore:
             result = await session.execute(delete(PostRow).where(PostRow.id == post_id))
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(POST_NOT_FOUND)
-
-    async def _page(self, session: AsyncSession, query: PostQuery) -> Page[Post]:
-        statement = select(PostRow).where(*post_filters(query))
-        total = await count(session, statement)
-        statement = order_by(statement, query, SORT_COLUMNS, PostRow.id, self._db.dialect)
-        statement = statement.options(*WITH_AUTHOR_AND_TAGS).offset(query.skip).limit(query.limit)
-        rows = (await session.scalars(statement)).unique()
-        return Page(
-            items=[to_post(row) for row in rows], total=total, skip=query.skip, limit=query.limit
-        )
 
 
 async def _tags_named(session: AsyncSession, dialect: str, names: Sequence[str]) -> list[TagRow]:
@@ -176,27 +148,3 @@ def _insert_missing_tags(dialect: str, names: Sequence[str]) -> Any:
         return sqlite.insert(TagRow).values(rows).on_conflict_do_nothing()
     statement = mysql.insert(TagRow).values(rows)
     return statement.on_duplicate_key_update(name=statement.inserted.name)
-
-
-class SqlTagStore:
-    """``storage.protocol.TagStore`` on SQLAlchemy: tags with at least one post."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def list(self, query: TagQuery) -> Page[TagCount]:
-        post_count = func.count(post_tags.c.post_id).label("post_count")
-        statement = (
-            select(TagRow.name, post_count)
-            .join(post_tags, post_tags.c.tag_id == TagRow.id)
-            .group_by(TagRow.id, TagRow.name)
-        )
-        columns = {"name": TagRow.name, "post_count": post_count}
-        statement = order_by(statement, query, columns, TagRow.name, self._db.dialect)
-        async with self._db.read() as session:
-            total = (
-                await session.execute(select(func.count(distinct(post_tags.c.tag_id))))
-            ).scalar_one()
-            rows = await session.execute(statement.offset(query.skip).limit(query.limit))
-            items = [TagCount(name=name, post_count=n) for name, n in rows]
-        return Page(items=items, total=total, skip=query.skip, limit=query.limit)

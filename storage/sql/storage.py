@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.sql.catalog import SqlCategoryStore, SqlProductStore
 from storage.sql.database import Database
 from storage.sql.errors import translate_errors
-from storage.sql.posts import SqlPostStore, SqlTagStore
+from storage.sql.posts import SqlPostStore
+from storage.sql.tags import SqlTagStore
 from storage.sql.users import SqlUserStore
 
 

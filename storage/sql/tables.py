@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import Column, ForeignKey, Index, MetaData, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -125,3 +125,11 @@ class ProductRow(Timestamped, Base):
     )
 
     category: Mapped[CategoryRow | None] = relationship(lazy="raise")
+
+
+# The tables behind the classes, for Core statements (reads select from these).
+users_table = cast(Table, UserRow.__table__)
+posts_table = cast(Table, PostRow.__table__)
+tags_table = cast(Table, TagRow.__table__)
+categories_table = cast(Table, CategoryRow.__table__)
+products_table = cast(Table, ProductRow.__table__)

@@ -7,9 +7,10 @@ from sqlalchemy import ColumnElement, delete, select
 from storage.errors import Conflict, NotFound
 from storage.sql.database import Database
 from storage.sql.queries import contains_text, count, order_by
-from storage.sql.tables import UserRow
+from storage.sql.tables import UserRow, users_table
 from storage.types import Page, User, UserCreate, UserQuery, UserUpdate, utc_now
 
+USERS = users_table
 EMAIL_TAKEN = Conflict("Email already registered")
 USER_NOT_FOUND = "User not found"
 
@@ -52,19 +53,20 @@ class SqlUserStore:
         return User.model_validate(row)
 
     async def get(self, user_id: int) -> User:
-        async with self._db.read() as session:
-            row = await session.get(UserRow, user_id)
-            if row is None:
-                raise NotFound(USER_NOT_FOUND)
-            return User.model_validate(row)
+        async with self._db.read() as conn:
+            result = await conn.execute(select(USERS).where(USERS.c.id == user_id))
+            row = result.mappings().first()
+        if row is None:
+            raise NotFound(USER_NOT_FOUND)
+        return User.model_validate(row)
 
     async def list(self, query: UserQuery) -> Page[User]:
-        statement = select(UserRow).where(*user_filters(query))
-        async with self._db.read() as session:
-            total = await count(session, statement)
-            statement = order_by(statement, query, SORT_COLUMNS, UserRow.id, self._db.dialect)
-            rows = await session.scalars(statement.offset(query.skip).limit(query.limit))
-            items = [User.model_validate(row) for row in rows]
+        statement = select(USERS).where(*user_filters(query))
+        async with self._db.read() as conn:
+            total = await count(conn, statement)
+            statement = order_by(statement, query, SORT_COLUMNS, USERS.c.id, self._db.dialect)
+            result = await conn.execute(statement.offset(query.skip).limit(query.limit))
+            items = [User.model_validate(row) for row in result.mappings()]
         return Page(items=items, total=total, skip=query.skip, limit=query.limit)
 
     async def update(self, user_id: int, changes: UserUpdate) -> User:

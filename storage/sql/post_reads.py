@@ -1,0 +1,91 @@
+"""Reading posts with Core: a page of posts, their authors and tags in two statements.
+
+One statement joins posts to their authors; one more fetches the tags of every
+post on the page. The count is a third. None of it grows with the page size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.sql.queries import contains_text, count, order_by, prefixed, unprefixed
+from storage.sql.tables import PostRow, TagRow, post_tags, posts_table, tags_table, users_table
+from storage.types import Page, Post, PostQuery, User
+
+AUTHOR = "author__"
+SORT_COLUMNS = {
+    "id": posts_table.c.id,
+    "title": posts_table.c.title,
+    "created_at": posts_table.c.created_at,
+}
+
+
+def post_filters(query: PostQuery) -> list[ColumnElement[bool]]:
+    """WHERE clauses for the filters a post list query sets."""
+    clauses: list[ColumnElement[bool]] = []
+    if query.published is not None:
+        clauses.append(PostRow.published.is_(query.published))
+    if query.author_id is not None:
+        clauses.append(PostRow.author_id == query.author_id)
+    if query.tag is not None:
+        clauses.append(PostRow.tags.any(TagRow.name == query.tag))
+    if query.q is not None:
+        clauses.append(
+            or_(contains_text(PostRow.title, query.q), contains_text(PostRow.content, query.q))
+        )
+    return clauses
+
+
+def posts_with_authors() -> Select[Any]:
+    """Posts joined to their authors (many-to-one: one row per post)."""
+    return select(posts_table, *prefixed(users_table, AUTHOR)).join(
+        users_table, users_table.c.id == posts_table.c.author_id
+    )
+
+
+async def fetch_posts(conn: AsyncConnection, statement: Select[Any]) -> list[Post]:
+    """Run a ``posts_with_authors()`` statement and attach every post's tags."""
+    rows = (await conn.execute(statement)).mappings().all()
+    tags = await _tags_of(conn, [row["id"] for row in rows])
+    return [
+        Post(
+            id=row["id"],
+            title=row["title"],
+            content=row["content"],
+            published=row["published"],
+            tags=tags.get(row["id"], []),
+            author=User.model_validate(unprefixed(row, AUTHOR)),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+        for row in rows
+    ]
+
+
+async def page_of_posts(conn: AsyncConnection, query: PostQuery, dialect: str) -> Page[Post]:
+    """The page of posts matching ``query``, with the total that match."""
+    clauses = post_filters(query)
+    total = await count(conn, select(posts_table.c.id).where(*clauses))
+    statement = order_by(
+        posts_with_authors().where(*clauses), query, SORT_COLUMNS, posts_table.c.id, dialect
+    )
+    items = await fetch_posts(conn, statement.offset(query.skip).limit(query.limit))
+    return Page(items=items, total=total, skip=query.skip, limit=query.limit)
+
+
+async def _tags_of(conn: AsyncConnection, post_ids: list[int]) -> dict[int, list[str]]:
+    if not post_ids:
+        return {}
+    statement = (
+        select(post_tags.c.post_id, tags_table.c.name)
+        .join(tags_table, tags_table.c.id == post_tags.c.tag_id)
+        .where(post_tags.c.post_id.in_(post_ids))
+    )
+    names: dict[int, list[str]] = {}
+    for post_id, name in await conn.execute(statement):
+        names.setdefault(post_id, []).append(name)
+    # Sorted here, by code point, whatever the database's collation.
+    return {post_id: sorted(tag_names) for post_id, tag_names in names.items()}
