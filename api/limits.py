@@ -1,4 +1,9 @@
-"""Refuse request bodies above a size limit before anything reads them into memory."""
+"""Refuse request bodies above a size limit before anything reads them into memory.
+
+FastAPI's own ``max_body_size`` answers a declared oversize body with a plain
+text "Content Too Large"; this keeps the API's ``{"detail": ...}`` shape and
+says what the limit is.
+"""
 
 from __future__ import annotations
 

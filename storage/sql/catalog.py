@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, select
+from sqlalchemy import ColumnElement, Select, bindparam, delete, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -60,9 +60,8 @@ class SqlCategoryStore:
         return Category.model_validate(row)
 
     async def get(self, category_id: int) -> Category:
-        statement = select(CATEGORIES).where(CATEGORIES.c.id == category_id)
         async with self._db.read() as conn:
-            row = (await conn.execute(statement)).mappings().first()
+            row = (await conn.execute(CATEGORY_BY_ID, {"id": category_id})).mappings().first()
         if row is None:
             raise NotFound(CATEGORY_NOT_FOUND)
         return Category.model_validate(row)
@@ -144,9 +143,8 @@ class SqlProductStore:
             return Product.model_validate(row)
 
     async def get(self, product_id: int) -> Product:
-        statement = _products_with_categories().where(PRODUCTS.c.id == product_id)
         async with self._db.read() as conn:
-            row = (await conn.execute(statement)).mappings().first()
+            row = (await conn.execute(PRODUCT_BY_ID, {"id": product_id})).mappings().first()
         if row is None:
             raise NotFound(PRODUCT_NOT_FOUND)
         return _to_product(row)
@@ -201,6 +199,10 @@ def _products_with_categories() -> Select[Any]:
     return select(PRODUCTS, *prefixed(CATEGORIES, CATEGORY)).outerjoin(
         CATEGORIES, CATEGORIES.c.id == PRODUCTS.c.category_id
     )
+
+
+CATEGORY_BY_ID = select(CATEGORIES).where(CATEGORIES.c.id == bindparam("id"))
+PRODUCT_BY_ID = _products_with_categories().where(PRODUCTS.c.id == bindparam("id"))
 
 
 def _to_product(row: RowMapping) -> Product:

@@ -12,6 +12,7 @@ from storage.sql.urls import to_async_url
 
 # Execution option a write transaction sets so SQLite takes its write lock up front.
 SQLITE_WRITE = "sqlite_begin_immediate"
+POOL_SIZE = 20
 
 
 def create_engine(url: str | URL, *, autocommit: bool = False, **kwargs: Any) -> AsyncEngine:
@@ -31,6 +32,11 @@ def create_engine(url: str | URL, *, autocommit: bool = False, **kwargs: Any) ->
         engine = create_async_engine(async_url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine, transactions=not autocommit)
         return engine
+    # Enough pooled connections for the concurrency one process serves: past
+    # pool_size, each extra connection is opened and closed per checkout, and
+    # a PostgreSQL connect costs more CPU than the query it serves.
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", POOL_SIZE)
     if autocommit:
         return create_async_engine(async_url, isolation_level="AUTOCOMMIT", **kwargs)
     options: dict[str, Any] = {"pool_pre_ping": True, **kwargs}

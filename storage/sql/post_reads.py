@@ -46,9 +46,11 @@ def posts_with_authors() -> Select[Any]:
     )
 
 
-async def fetch_posts(conn: AsyncConnection, statement: Select[Any]) -> list[Post]:
+async def fetch_posts(
+    conn: AsyncConnection, statement: Select[Any], parameters: dict[str, Any] | None = None
+) -> list[Post]:
     """Run a ``posts_with_authors()`` statement and attach every post's tags."""
-    rows = (await conn.execute(statement)).mappings().all()
+    rows = (await conn.execute(statement, parameters)).mappings().all()
     tags = await _tags_of(conn, [row["id"] for row in rows])
     return [
         Post(

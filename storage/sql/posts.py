@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -26,6 +26,7 @@ from storage.types import (
 )
 
 POST_NOT_FOUND = "Post not found"
+POST_BY_ID = posts_with_authors().where(posts_table.c.id == bindparam("id"))
 AUTHOR_NOT_FOUND = "Author not found"
 
 # Author in the same statement (many-to-one: no extra rows), tags in one more:
@@ -73,7 +74,7 @@ class SqlPostStore:
 
     async def get(self, post_id: int) -> Post:
         async with self._db.read() as conn:
-            found = await fetch_posts(conn, posts_with_authors().where(posts_table.c.id == post_id))
+            found = await fetch_posts(conn, POST_BY_ID, {"id": post_id})
         if not found:
             raise NotFound(POST_NOT_FOUND)
         return found[0]
