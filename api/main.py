@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.storage_backend,
             database_url=settings.database_url,
             mongo_url=settings.mongo_url,
+            sql_pool_size=settings.sql_pool_size,
         )
         logger.info("storage open: %s (%s)", storage.backend, storage.database)
         app.state.storage = storage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.sql.urls import to_async_url
@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     """SQL database: ``sqlite://``, ``postgresql://`` or ``mysql://``/``mariadb://``."""
     mongo_url: str = "mongodb://localhost:27017/app"
     """MongoDB server (database from the path), or ``mongomock://`` for the in-process double."""
+    sql_pool_size: int = Field(default=20, ge=1, le=1000)
+    """Connections per SQL engine (reads and writes each have one) in each worker process."""
     max_body_bytes: int = 1_048_576
     """Requests with a larger body are refused with 413."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"

@@ -13,7 +13,9 @@ from storage.protocol import Storage
 Backend = Literal["sql", "mongo"]
 
 
-async def open_storage(backend: Backend, *, database_url: str, mongo_url: str) -> Storage:
+async def open_storage(
+    backend: Backend, *, database_url: str, mongo_url: str, sql_pool_size: int = 20
+) -> Storage:
     """Connect to the configured backend and check that its schema is current.
 
     Raises ``Unavailable`` if the database does not answer and ``NotMigrated``
@@ -22,7 +24,7 @@ async def open_storage(backend: Backend, *, database_url: str, mongo_url: str) -
     if backend == "sql":
         from storage.sql import open_sql_storage
 
-        return await open_sql_storage(database_url)
+        return await open_sql_storage(database_url, pool_size=sql_pool_size)
     from storage.mongo import open_mongo_storage
 
     return await open_mongo_storage(mongo_url)

@@ -13,9 +13,12 @@ from storage.sql.urls import to_async_url
 # Execution option a write transaction sets so SQLite takes its write lock up front.
 SQLITE_WRITE = "sqlite_begin_immediate"
 POOL_SIZE = 20
+"""Connections per engine (one for reads, one for writes) per process, by default."""
 
 
-def create_engine(url: str | URL, *, autocommit: bool = False, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str | URL, *, autocommit: bool = False, pool_size: int = POOL_SIZE, **kwargs: Any
+) -> AsyncEngine:
     """An async engine for ``url`` (plain or async scheme) tuned for this service.
 
     ``autocommit=True`` gives the engine for reads: no BEGIN/ROLLBACK around
@@ -32,11 +35,11 @@ def create_engine(url: str | URL, *, autocommit: bool = False, **kwargs: Any) ->
         engine = create_async_engine(async_url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine, transactions=not autocommit)
         return engine
-    # Enough pooled connections for the concurrency one process serves: past
-    # pool_size, each extra connection is opened and closed per checkout, and
-    # a PostgreSQL connect costs more CPU than the query it serves.
-    kwargs.setdefault("pool_size", POOL_SIZE)
-    kwargs.setdefault("max_overflow", POOL_SIZE)
+    # A fixed pool: requests beyond it wait for a connection (cheap) rather
+    # than open an "overflow" one that is closed again on return. That churn
+    # cost more CPU than the queries themselves (a TLS handshake per request).
+    kwargs.setdefault("pool_size", pool_size)  # SQLite keeps its driver's own pool
+    kwargs.setdefault("max_overflow", 0)
     if autocommit:
         return create_async_engine(async_url, isolation_level="AUTOCOMMIT", **kwargs)
     options: dict[str, Any] = {"pool_pre_ping": True, **kwargs}
