@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,6 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         logger.info("storage open: %s (%s)", storage.backend, storage.database)
         app.state.storage = storage
+        # Everything built so far (app, routes, models, drivers) lives as long as
+        # the process: moving it out of the collector's reach keeps full
+        # collections short, which shows as a shorter latency tail.
+        gc.freeze()
         try:
             yield
         finally:
