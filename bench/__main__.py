@@ -12,8 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from bench.config import BACKENDS, PROFILES, BenchConfig, profile
 from bench.dataset import Sizes
 from bench.load import k6_version
@@ -80,7 +78,8 @@ def parse_args(argv: list[str] | None) -> BenchConfig:
 
 def main(argv: list[str] | None = None) -> None:
     config = parse_args(argv)
-    console = Console()
+    from bench.runner import console
+
     started = datetime.now(UTC)
     folder = config.out / started.strftime("%Y%m%d-%H%M%S")
     folder.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,8 @@ from bench.probe import round_trips_per_scenario
 from bench.server import Server, api_command, baseline_command, free_port, running
 from storage.factory import migrate_storage
 
-console = Console()
+# Wide enough for the tables when the output goes to a file or a CI log.
+console = Console(width=None if Console().is_terminal else 150)
 
 
 @contextmanager

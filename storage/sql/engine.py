@@ -31,15 +31,17 @@ def create_engine(
     dialect = async_url.get_backend_name()
     if autocommit:
         kwargs.setdefault("pool_reset_on_return", None)  # nothing to roll back
+    if async_url.database not in (None, "", ":memory:"):
+        # A fixed pool: requests beyond it wait for a connection (cheap) rather
+        # than open an "overflow" one that is closed again on return. That
+        # churn cost more CPU than the queries (a TLS handshake per request on
+        # PostgreSQL; a thread, a file and its PRAGMAs on SQLite).
+        kwargs.setdefault("pool_size", pool_size)
+        kwargs.setdefault("max_overflow", 0)
     if dialect == "sqlite":
         engine = create_async_engine(async_url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine, transactions=not autocommit)
         return engine
-    # A fixed pool: requests beyond it wait for a connection (cheap) rather
-    # than open an "overflow" one that is closed again on return. That churn
-    # cost more CPU than the queries themselves (a TLS handshake per request).
-    kwargs.setdefault("pool_size", pool_size)  # SQLite keeps its driver's own pool
-    kwargs.setdefault("max_overflow", 0)
     if autocommit:
         return create_async_engine(async_url, isolation_level="AUTOCOMMIT", **kwargs)
     options: dict[str, Any] = {"pool_pre_ping": True, **kwargs}
