@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from storage.errors import Conflict, NotFound
+from storage.messages import CATEGORY_HAS_PRODUCTS, CATEGORY_NAME_TAKEN, CATEGORY_NOT_FOUND
 from storage.mongo.documents import (
     CATEGORIES,
     PRODUCTS,
@@ -21,10 +22,6 @@ from storage.mongo.documents import (
 )
 from storage.mongo.errors import translate_errors
 from storage.types import Category, CategoryCreate, CategoryQuery, CategoryUpdate, Page, utc_now
-
-NAME_TAKEN = "Category name already taken"
-CATEGORY_NOT_FOUND = "Category not found"
-HAS_PRODUCTS = "Category still has products; move or delete them first"
 
 
 def to_category(doc: Document) -> Category:
@@ -54,7 +51,7 @@ class MongoCategoryStore:
     async def create(self, data: CategoryCreate) -> Category:
         """Insert a category; the unique index on ``name_key`` decides conflicts."""
         now = utc_now()
-        with translate_errors(duplicate=NAME_TAKEN):
+        with translate_errors(duplicate=CATEGORY_NAME_TAKEN):
             doc: Document = {
                 "_id": await next_id(self._db, CATEGORIES),
                 "name": data.name,
@@ -86,7 +83,7 @@ class MongoCategoryStore:
         fields: dict[str, Any] = changes.changes()
         if "name" in fields:
             fields["name_key"] = name_key(fields["name"])
-        with translate_errors(duplicate=NAME_TAKEN):
+        with translate_errors(duplicate=CATEGORY_NAME_TAKEN):
             doc = await update_fields(self._categories, category_id, fields)
         if doc is None:
             raise NotFound(CATEGORY_NOT_FOUND)
@@ -101,7 +98,7 @@ class MongoCategoryStore:
             # category at this very moment keeps a dangling category_id, which
             # products then show as category null.
             if await self._products.find_one({"category_id": category_id}, {"_id": 1}):
-                raise Conflict(HAS_PRODUCTS)
+                raise Conflict(CATEGORY_HAS_PRODUCTS)
             result = await self._categories.delete_one({"_id": category_id})
         if result.deleted_count == 0:
             raise NotFound(CATEGORY_NOT_FOUND)

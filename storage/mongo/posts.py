@@ -9,6 +9,7 @@ from __future__ import annotations
 from pymongo import ReturnDocument
 
 from storage.errors import NotFound
+from storage.messages import AUTHOR_NOT_FOUND, POST_NOT_FOUND, USER_NOT_FOUND
 from storage.mongo.documents import (
     POSTS,
     USERS,
@@ -22,11 +23,8 @@ from storage.mongo.documents import (
     update_fields,
 )
 from storage.mongo.errors import translate_errors
-from storage.mongo.users import USER_NOT_FOUND, to_user
+from storage.mongo.users import to_user
 from storage.types import Page, Post, PostCreate, PostQuery, PostUpdate, utc_now
-
-POST_NOT_FOUND = "Post not found"
-AUTHOR_NOT_FOUND = "Author not found"
 
 
 def to_post(doc: Document, author: Document) -> Post:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from storage.errors import NotFound
-from storage.mongo.categories import CATEGORY_NOT_FOUND, to_category
+from storage.messages import CATEGORY_NOT_FOUND, PRODUCT_NOT_FOUND
+from storage.mongo.categories import to_category
 from storage.mongo.documents import (
     CATEGORIES,
     PRODUCTS,
@@ -26,7 +27,6 @@ from storage.mongo.errors import translate_errors
 from storage.mongo.money import from_cents, to_cents
 from storage.types import Page, Product, ProductCreate, ProductQuery, ProductUpdate, utc_now
 
-PRODUCT_NOT_FOUND = "Product not found"
 _STORED_FIELDS = {"price": "price_cents"}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from storage.errors import NotFound
+from storage.messages import EMAIL_TAKEN, USER_NOT_FOUND
 from storage.mongo.documents import (
     POSTS,
     USERS,
@@ -16,9 +17,6 @@ from storage.mongo.documents import (
 )
 from storage.mongo.errors import translate_errors
 from storage.types import Page, User, UserCreate, UserQuery, UserUpdate, utc_now
-
-EMAIL_TAKEN = "Email already registered"
-USER_NOT_FOUND = "User not found"
 
 
 def to_user(doc: Document) -> User:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, delete, select
@@ -10,6 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from storage.errors import Conflict, NotFound
+from storage.messages import (
+    CATEGORY_HAS_PRODUCTS,
+    CATEGORY_NAME_TAKEN,
+    CATEGORY_NOT_FOUND,
+    PRODUCT_NOT_FOUND,
+)
 from storage.sql.database import Database
 from storage.sql.queries import contains_text, count, order_by, prefixed, unprefixed
 from storage.sql.tables import CategoryRow, ProductRow, categories_table, products_table
@@ -29,10 +36,6 @@ from storage.types import (
 CATEGORIES = categories_table
 PRODUCTS = products_table
 CATEGORY = "category__"
-CATEGORY_NOT_FOUND = "Category not found"
-PRODUCT_NOT_FOUND = "Product not found"
-NAME_TAKEN = Conflict("Category name already taken")
-HAS_PRODUCTS = Conflict("Category still has products; move or delete them first")
 
 CATEGORY_SORT = {"id": categories_table.c.id, "name": categories_table.c.name}
 PRODUCT_SORT = {
@@ -54,7 +57,7 @@ class SqlCategoryStore:
         row = CategoryRow(
             **data.model_dump(), name_key=data.name.lower(), created_at=now, updated_at=now
         )
-        async with self._db.write(on_integrity=NAME_TAKEN) as session:
+        async with self._db.write(on_integrity=partial(Conflict, CATEGORY_NAME_TAKEN)) as session:
             session.add(row)
             await session.flush()
         return Category.model_validate(row)
@@ -76,7 +79,7 @@ class SqlCategoryStore:
         return Page(items=items, total=total, skip=query.skip, limit=query.limit)
 
     async def update(self, category_id: int, changes: CategoryUpdate) -> Category:
-        async with self._db.write(on_integrity=NAME_TAKEN) as session:
+        async with self._db.write(on_integrity=partial(Conflict, CATEGORY_NAME_TAKEN)) as session:
             row = await _category(session, category_id)
             fields = changes.changes()
             if fields:
@@ -89,7 +92,7 @@ class SqlCategoryStore:
 
     async def delete(self, category_id: int) -> None:
         # ON DELETE RESTRICT: the database refuses while a product refers to it.
-        async with self._db.write(on_integrity=HAS_PRODUCTS) as session:
+        async with self._db.write(on_integrity=partial(Conflict, CATEGORY_HAS_PRODUCTS)) as session:
             result = await session.execute(delete(CategoryRow).where(CategoryRow.id == category_id))
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(CATEGORY_NOT_FOUND)
@@ -128,7 +131,7 @@ class SqlProductStore:
     async def create(self, data: ProductCreate) -> Product:
         now = utc_now()
         # A foreign-key failure means the category was deleted meanwhile.
-        async with self._db.write(on_integrity=NotFound(CATEGORY_NOT_FOUND)) as session:
+        async with self._db.write(on_integrity=partial(NotFound, CATEGORY_NOT_FOUND)) as session:
             category = None
             if data.category_id is not None:
                 category = await _category(session, data.category_id)
@@ -165,7 +168,7 @@ class SqlProductStore:
         return Page(items=items, total=total, skip=query.skip, limit=query.limit)
 
     async def update(self, product_id: int, changes: ProductUpdate) -> Product:
-        async with self._db.write(on_integrity=NotFound(CATEGORY_NOT_FOUND)) as session:
+        async with self._db.write(on_integrity=partial(NotFound, CATEGORY_NOT_FOUND)) as session:
             row = await _product(session, product_id)
             fields = changes.changes()
             if fields:

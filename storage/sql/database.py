@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -43,7 +43,9 @@ class Database:
         return binary(column, self.dialect)
 
     @asynccontextmanager
-    async def write(self, on_integrity: StorageError | None = None) -> AsyncIterator[AsyncSession]:
+    async def write(
+        self, on_integrity: Callable[[], StorageError] | None = None
+    ) -> AsyncIterator[AsyncSession]:
         """A session whose transaction commits on a clean exit and rolls back otherwise.
 
         ``on_integrity`` is raised instead of a constraint violation (see

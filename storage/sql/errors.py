@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import exc as sa_exc
@@ -11,20 +11,21 @@ from storage.errors import StorageError, Unavailable
 
 
 @contextmanager
-def translate_errors(on_integrity: StorageError | None = None) -> Iterator[None]:
+def translate_errors(on_integrity: Callable[[], StorageError] | None = None) -> Iterator[None]:
     """Run one storage operation, translating driver errors.
 
-    ``on_integrity`` is what a constraint violation means for this operation
-    (e.g. ``Conflict("Email already registered")``); the database enforces the
-    rule, the operation names it. Lost connections become ``Unavailable``.
-    Anything else is a bug and propagates unchanged.
+    ``on_integrity`` makes the error a constraint violation means for this
+    operation (e.g. ``partial(Conflict, EMAIL_TAKEN)``): the database enforces
+    the rule, the operation names it. A fresh exception each time, so no
+    traceback accumulates on a shared object. Lost connections become
+    ``Unavailable``. Anything else is a bug and propagates unchanged.
     """
     try:
         yield
     except sa_exc.IntegrityError as exc:
         if on_integrity is None:
             raise
-        raise on_integrity from exc
+        raise on_integrity() from exc
     except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError) as exc:
         raise Unavailable(f"Database unavailable: {_first_line(exc)}") from exc
     except sa_exc.DBAPIError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select
@@ -11,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from storage.errors import NotFound
+from storage.messages import AUTHOR_NOT_FOUND, POST_NOT_FOUND, USER_NOT_FOUND
 from storage.sql.database import Database
 from storage.sql.post_reads import fetch_posts, page_of_posts, posts_with_authors
 from storage.sql.tables import PostRow, TagRow, UserRow, posts_table, users_table
-from storage.sql.users import USER_NOT_FOUND
 from storage.types import (
     Page,
     Post,
@@ -25,9 +26,7 @@ from storage.types import (
     utc_now,
 )
 
-POST_NOT_FOUND = "Post not found"
 POST_BY_ID = posts_with_authors().where(posts_table.c.id == bindparam("id"))
-AUTHOR_NOT_FOUND = "Author not found"
 
 # Author in the same statement (many-to-one: no extra rows), tags in one more:
 # the round trips for a page do not depend on its size.
@@ -57,7 +56,7 @@ class SqlPostStore:
     async def create(self, data: PostCreate) -> Post:
         now = utc_now()
         # A foreign-key failure means the author was deleted meanwhile.
-        async with self._db.write(on_integrity=NotFound(AUTHOR_NOT_FOUND)) as session:
+        async with self._db.write(on_integrity=partial(NotFound, AUTHOR_NOT_FOUND)) as session:
             author = await session.get(UserRow, data.author_id)
             if author is None:
                 raise NotFound(AUTHOR_NOT_FOUND)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import ColumnElement, bindparam, delete, select
 
 from storage.errors import Conflict, NotFound
+from storage.messages import EMAIL_TAKEN, USER_NOT_FOUND
 from storage.sql.database import Database
 from storage.sql.queries import contains_text, count, order_by
 from storage.sql.tables import UserRow, users_table
@@ -13,8 +16,6 @@ from storage.types import Page, User, UserCreate, UserQuery, UserUpdate, utc_now
 USERS = users_table
 # Built once: constructing and cache-keying a statement per request is measurable.
 USER_BY_ID = select(USERS).where(USERS.c.id == bindparam("id"))
-EMAIL_TAKEN = Conflict("Email already registered")
-USER_NOT_FOUND = "User not found"
 
 SORT_COLUMNS = {
     "id": UserRow.id,
@@ -49,7 +50,7 @@ class SqlUserStore:
     async def create(self, data: UserCreate) -> User:
         now = utc_now()
         row = UserRow(**data.model_dump(), created_at=now, updated_at=now)
-        async with self._db.write(on_integrity=EMAIL_TAKEN) as session:
+        async with self._db.write(on_integrity=partial(Conflict, EMAIL_TAKEN)) as session:
             session.add(row)
             await session.flush()
         return User.model_validate(row)
@@ -72,7 +73,7 @@ class SqlUserStore:
         return Page(items=items, total=total, skip=query.skip, limit=query.limit)
 
     async def update(self, user_id: int, changes: UserUpdate) -> User:
-        async with self._db.write(on_integrity=EMAIL_TAKEN) as session:
+        async with self._db.write(on_integrity=partial(Conflict, EMAIL_TAKEN)) as session:
             row = await session.get(UserRow, user_id)
             if row is None:
                 raise NotFound(USER_NOT_FOUND)
