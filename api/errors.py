@@ -33,17 +33,24 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorBody, "description": text[code]} for code in codes}
 
 
-async def storage_error(_request: Request, exc: Exception) -> JSONResponse:
+UNAVAILABLE = "Database unavailable; retry shortly"
+
+
+async def storage_error(request: Request, exc: Exception) -> JSONResponse:
+    """Neutral storage errors -> 404, 409, 503 (500 for one this map does not know)."""
     assert isinstance(exc, StorageError)
     status = STATUS.get(type(exc), 500)
-    headers = None
+    if status == 500:
+        return await unexpected_error(request, exc)
     if status == 503:
-        logger.warning("storage unavailable: %s", exc.message)
-        headers = {"Retry-After": "5"}
-    return JSONResponse({"detail": exc.message}, status_code=status, headers=headers)
+        # The driver's words (hosts, SQL) go to the operator's log, not the client.
+        logger.warning("storage unavailable on %s: %s", request.url.path, exc.message)
+        return JSONResponse({"detail": UNAVAILABLE}, status_code=503, headers={"Retry-After": "5"})
+    return JSONResponse({"detail": exc.message}, status_code=status)
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """Log the bug with its traceback; tell the client only that it happened."""
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse({"detail": "Internal server error"}, status_code=500)
 

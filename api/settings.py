@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     """MongoDB server (database from the path), or ``mongomock://`` for the in-process double."""
     sql_pool_size: int = Field(default=20, ge=1, le=1000)
     """Connections per SQL engine (reads and writes each have one) in each worker process."""
-    max_body_bytes: int = 1_048_576
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
     """Requests with a larger body are refused with 413."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

@@ -62,15 +62,14 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circ
 
 
 def iso_utc(value: datetime) -> str:
-    """A UTC timestamp as pydantic writes it: ISO 8601 with ``Z``.
+    """A UTC timestamp as the API writes it: ISO 8601, milliseconds, ``Z``.
 
-    Pydantic prints the fraction with six digits, or none when it is zero,
-    exactly as ``datetime.isoformat`` does. A naive value is UTC (SQLite,
-    MariaDB and PyMongo without ``tz_aware`` store and return naive UTC).
+    A naive value is UTC (SQLite, MariaDB and PyMongo without ``tz_aware``
+    store and return naive UTC).
     """
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.isoformat() + "Z"
+    return value.isoformat(timespec="milliseconds") + "Z"
 
 
 def iso_utc_text(value: str) -> str:

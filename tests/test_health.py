@@ -69,7 +69,7 @@ async def test_requests_get_503_with_retry_after(down_client: httpx.AsyncClient)
     response = await down_client.get("/users/1")
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
-    assert response.json() == {"detail": "Database unavailable: connection refused"}
+    assert response.json() == {"detail": "Database unavailable; retry shortly"}
 
 
 async def test_health_ok(client: httpx.AsyncClient, backend: Any) -> None:

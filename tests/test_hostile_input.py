@@ -101,3 +101,27 @@ async def test_numbers_out_of_range(client: httpx.AsyncClient) -> None:
         "/posts", json={"title": "Hello", "content": "x" * 20, "author_id": huge}
     )
     assert response.status_code == 422
+
+
+async def test_nul_characters_are_refused_everywhere(client: httpx.AsyncClient) -> None:
+    body = {"name": "Ada\x00", "email": "ada@example.com", "age": 3}
+    response = await client.post("/users", json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "name"]
+    assert (await client.get("/users", params={"name": "a\x00"})).status_code == 422
+    assert (await client.get("/posts", params={"q": "\x00"})).status_code == 422
+    author = await new_user(client)
+    tagged = {
+        "title": "Hello there",
+        "content": "x" * 20,
+        "author_id": author["id"],
+        "tags": ["a\x00"],
+    }
+    assert (await client.post("/posts", json=tagged)).status_code == 422
+
+
+async def test_longest_content_of_widest_characters_round_trips(client: httpx.AsyncClient) -> None:
+    author = await new_user(client)
+    content = "\N{GRINNING FACE}" * 20_000  # 80,000 bytes of UTF-8
+    post = await new_post(client, author["id"], content=content)
+    assert (await client.get(f"/posts/{post['id']}")).json()["content"] == content

@@ -172,7 +172,7 @@ async def test_price_filters_match_exact_decimal_comparison(store: MongoStorage)
     assert await names(min_price=Decimal("19.9900000000000000000000000000001")) == ["dear"]
 
 
-@pytest.mark.parametrize("text", [".*", "a.c", "(", "[", "\\", "$gt", "^A", "a+", "\x00"])
+@pytest.mark.parametrize("text", [".*", "a.c", "(", "[", "\\", "$gt", "^A", "a+"])
 async def test_regex_metacharacters_are_literal(store: MongoStorage, text: str) -> None:
     literal = await store.users.create(_user(name=f"x{text}x", email="lit@example.com"))
     await store.users.create(_user(name="abc Alice", email="other@example.com"))

@@ -17,6 +17,8 @@ PING_TIMEOUT_SECONDS = 5.0
 
 
 class Root(BaseModel):
+    """What `GET /` answers: the service is up, and which backend serves it."""
+
     message: str
     backend: str
 

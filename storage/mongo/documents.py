@@ -46,10 +46,10 @@ async def next_id(db: Database, collection: str) -> int:
 def contains(text: str) -> dict[str, str]:
     """A filter matching a case-insensitive substring, with ``text`` taken literally.
 
-    ``re.escape`` output is valid PCRE (escaped punctuation is literal there too);
-    NUL is spelled ``\\x00`` because the server refuses a pattern containing the byte.
+    ``re.escape`` output is valid PCRE (escaped punctuation is literal there too).
+    NUL, which the server refuses in a pattern, never gets here (``storage.types``).
     """
-    return {"$regex": re.escape(text).replace("\x00", "\\x00"), "$options": "i"}
+    return {"$regex": re.escape(text), "$options": "i"}
 
 
 def sort_spec(key: SortKey, fields: Mapping[str, str] | None = None) -> list[tuple[str, int]]:

@@ -17,7 +17,7 @@ from storage.messages import (
     CATEGORY_NOT_FOUND,
     PRODUCT_NOT_FOUND,
 )
-from storage.sql.database import Database
+from storage.sql.database import Database, lock_row
 from storage.sql.queries import contains_text, count, order_by, prefixed, unprefixed
 from storage.sql.tables import CategoryRow, ProductRow, categories_table, products_table
 from storage.types import (
@@ -80,6 +80,7 @@ class SqlCategoryStore:
 
     async def update(self, category_id: int, changes: CategoryUpdate) -> Category:
         async with self._db.write(on_integrity=partial(Conflict, CATEGORY_NAME_TAKEN)) as session:
+            await lock_row(session, CategoryRow.id, category_id)
             row = await _category(session, category_id)
             fields = changes.changes()
             if fields:
@@ -169,7 +170,7 @@ class SqlProductStore:
 
     async def update(self, product_id: int, changes: ProductUpdate) -> Product:
         async with self._db.write(on_integrity=partial(NotFound, CATEGORY_NOT_FOUND)) as session:
-            row = await _product(session, product_id)
+            row = await _locked_product(session, product_id)
             fields = changes.changes()
             if fields:
                 if "category_id" in fields:
@@ -190,7 +191,8 @@ class SqlProductStore:
                 raise NotFound(PRODUCT_NOT_FOUND)
 
 
-async def _product(session: AsyncSession, product_id: int) -> ProductRow:
+async def _locked_product(session: AsyncSession, product_id: int) -> ProductRow:
+    await lock_row(session, ProductRow.id, product_id)
     row = await session.get(ProductRow, product_id, options=[joinedload(ProductRow.category)])
     if row is None:
         raise NotFound(PRODUCT_NOT_FOUND)

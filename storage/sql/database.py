@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.errors import StorageError
@@ -56,3 +57,14 @@ class Database:
                 await session.connection(execution_options={SQLITE_WRITE: True})
                 yield session
                 await session.commit()
+
+
+async def lock_row(session: AsyncSession, id_column: Any, row_id: int) -> None:
+    """Hold the write lock of one row until the transaction ends.
+
+    An update reads the row, then writes it; without the lock a concurrent
+    delete or update could land in between (a lost update, or an UPDATE that
+    matches nothing). PostgreSQL and MariaDB make the other writer wait;
+    SQLite has no row locks and needs none (BEGIN IMMEDIATE serialises writers).
+    """
+    await session.execute(select(id_column).where(id_column == row_id).with_for_update())

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from storage.errors import NotFound
 from storage.messages import AUTHOR_NOT_FOUND, POST_NOT_FOUND, USER_NOT_FOUND
-from storage.sql.database import Database
+from storage.sql.database import Database, lock_row
 from storage.sql.post_reads import fetch_posts, page_of_posts, posts_with_authors
 from storage.sql.tables import PostRow, TagRow, UserRow, posts_table, users_table
 from storage.types import (
@@ -92,7 +92,7 @@ class SqlPostStore:
 
     async def update(self, post_id: int, changes: PostUpdate) -> Post:
         async with self._db.write() as session:
-            row = await _load(session, post_id)
+            row = await _locked_post(session, post_id)
             fields = changes.changes()
             if fields:
                 if "tags" in fields:
@@ -105,7 +105,7 @@ class SqlPostStore:
 
     async def publish(self, post_id: int) -> Post:
         async with self._db.write() as session:
-            row = await _load(session, post_id)
+            row = await _locked_post(session, post_id)
             if not row.published:
                 row.published = True
                 row.updated_at = utc_now()
@@ -128,7 +128,8 @@ async def _tags_named(session: AsyncSession, dialect: str, names: Sequence[str])
     return list(rows)
 
 
-async def _load(session: AsyncSession, post_id: int) -> PostRow:
+async def _locked_post(session: AsyncSession, post_id: int) -> PostRow:
+    await lock_row(session, PostRow.id, post_id)
     row = await session.get(PostRow, post_id, options=WITH_AUTHOR_AND_TAGS)
     if row is None:
         raise NotFound(POST_NOT_FOUND)

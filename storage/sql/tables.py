@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, cast
 
 from sqlalchemy import Column, ForeignKey, Index, MetaData, String, Table, Text
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.sql.types import Money, UtcDateTime
@@ -39,6 +40,10 @@ TABLE_OPTIONS: dict[str, Any] = {
     "mysql_charset": "utf8mb4",
     "mysql_collate": "utf8mb4_bin",
 }
+
+
+# MySQL's TEXT holds 65,535 bytes: less than 20,000 four-byte characters.
+LONG_TEXT = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
 
 
 class Base(DeclarativeBase):
@@ -90,7 +95,7 @@ class PostRow(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(100))
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(LONG_TEXT)
     published: Mapped[bool] = mapped_column(index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 

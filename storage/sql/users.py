@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, bindparam, delete, select
 
 from storage.errors import Conflict, NotFound
 from storage.messages import EMAIL_TAKEN, USER_NOT_FOUND
-from storage.sql.database import Database
+from storage.sql.database import Database, lock_row
 from storage.sql.queries import contains_text, count, order_by
 from storage.sql.tables import UserRow, users_table
 from storage.types import Page, User, UserCreate, UserQuery, UserUpdate, utc_now
@@ -74,6 +74,7 @@ class SqlUserStore:
 
     async def update(self, user_id: int, changes: UserUpdate) -> User:
         async with self._db.write(on_integrity=partial(Conflict, EMAIL_TAKEN)) as session:
+            await lock_row(session, UserRow.id, user_id)
             row = await session.get(UserRow, user_id)
             if row is None:
                 raise NotFound(USER_NOT_FOUND)

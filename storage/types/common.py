@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Generic, NamedTuple, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 # Ids are 32-bit on the SQL side (INTEGER primary keys), so that is the ceiling
 # everywhere: a larger id is a 422, never a driver overflow turned into a 500.
@@ -31,7 +40,17 @@ def _as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+def _iso_millis(value: datetime) -> str:
+    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# Always three decimals in JSON ("2026-11-25T09:00:00.120Z"): what every store keeps.
+UtcDatetime = Annotated[
+    datetime,
+    AfterValidator(_as_utc),
+    PlainSerializer(_iso_millis, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
 
 
 class Resource(BaseModel):
@@ -44,7 +63,23 @@ class Resource(BaseModel):
     updated_at: UtcDatetime
 
 
-class Input(BaseModel):
+class NoNulText(BaseModel):
+    """Refuses the NUL character in every text field (and list of texts).
+
+    PostgreSQL cannot store it and would fail the request; refusing it up
+    front gives a 422 that names the field, the same on every backend.
+    """
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("must not contain the NUL character (\\x00)")
+        return value
+
+
+class Input(NoNulText):
     """Base of request bodies: surrounding white space is dropped, unknown fields refused."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
@@ -83,7 +118,7 @@ class SortKey(NamedTuple):
         return cls(value.removeprefix("-"), value.startswith("-"))
 
 
-class PageQuery(BaseModel):
+class PageQuery(NoNulText):
     """Pagination shared by every list: ``skip`` items, then at most ``limit``."""
 
     skip: Annotated[int, Field(ge=0, le=MAX_SKIP, description="Items to skip.")] = 0
