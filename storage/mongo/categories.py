@@ -6,6 +6,7 @@ the unique index, so "Books" and "books" cannot both exist.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from storage.errors import Conflict, NotFound
@@ -13,6 +14,7 @@ from storage.messages import CATEGORY_HAS_PRODUCTS, CATEGORY_NAME_TAKEN, CATEGOR
 from storage.mongo.documents import (
     CATEGORIES,
     PRODUCTS,
+    Collection,
     Database,
     Document,
     find_page,
@@ -22,6 +24,8 @@ from storage.mongo.documents import (
 )
 from storage.mongo.errors import translate_errors
 from storage.types import Category, CategoryCreate, CategoryQuery, CategoryUpdate, Page, utc_now
+
+logger = logging.getLogger(__name__)
 
 
 def to_category(doc: Document) -> Category:
@@ -90,15 +94,52 @@ class MongoCategoryStore:
         return to_category(doc)
 
     async def delete(self, category_id: int) -> None:
-        """Delete a category that no product uses."""
+        """Delete a category that no product uses.
+
+        No transaction ties "no product uses it" to the delete, so the delete is
+        compensated, paired with the compensation in ``MongoProductStore``. Each side
+        checks after its own write: the category's delete is followed by a look for
+        products filed under it, a product's write by a look for its category. The
+        server orders single-document operations, so whichever write comes second is
+        followed by a check that sees the first. Delete first: the product's check
+        finds the category gone and takes the product back (404). Product first: this
+        check finds the product and the category is put back as it was (409). Both may
+        fire, undoing both. Either way no product is left with a category_id whose
+        category is gone, as SQL's ON DELETE RESTRICT guarantees; readers may see the
+        category missing for the moment it takes to put it back.
+        """
         with translate_errors():
             if await self._categories.find_one({"_id": category_id}, {"_id": 1}) is None:
                 raise NotFound(CATEGORY_NOT_FOUND)
-            # Check-then-delete: without a transaction a product filed under the
-            # category at this very moment keeps a dangling category_id, which
-            # products then show as category null.
+            # The common case, refused before anything is written.
             if await self._products.find_one({"category_id": category_id}, {"_id": 1}):
                 raise Conflict(CATEGORY_HAS_PRODUCTS)
-            result = await self._categories.delete_one({"_id": category_id})
-        if result.deleted_count == 0:
-            raise NotFound(CATEGORY_NOT_FOUND)
+            doc = await self._categories.find_one_and_delete({"_id": category_id})
+            if doc is None:
+                raise NotFound(CATEGORY_NOT_FOUND)  # deleted by someone else meanwhile
+            if await _recheck_products(self._products, category_id) and await self._put_back(doc):
+                raise Conflict(CATEGORY_HAS_PRODUCTS)
+
+    async def _put_back(self, doc: Document) -> bool:
+        # Re-insert the deleted document unchanged (same _id, name and timestamps).
+        try:
+            with translate_errors():
+                await self._categories.insert_one(doc)
+        except Conflict:
+            # Its name was taken in the moment it was free, so it cannot come back. Keep
+            # the references valid instead: the delete stands, as if it had come after the
+            # products' writes with ON DELETE SET NULL. Rare enough to log.
+            logger.warning("category %s not restored (name taken); products detached", doc["_id"])
+            with translate_errors():
+                filed = {"category_id": doc["_id"]}
+                await self._products.update_many(filed, {"$set": {"category_id": None}})
+            return False
+        return True
+
+
+async def _recheck_products(products: Collection, category_id: int) -> bool:
+    """Whether a product is filed under the category: the check after the delete.
+
+    A module-level function so tests can interleave a product write right before it.
+    """
+    return await products.find_one({"category_id": category_id}, {"_id": 1}) is not None
