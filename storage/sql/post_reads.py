@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.sql.queries import contains_text, count, order_by, prefixed, unprefixed
-from storage.sql.tables import PostRow, TagRow, post_tags, posts_table, tags_table, users_table
+from storage.sql.tables import PostRow, post_tags, posts_table, tags_table, users_table
 from storage.types import Page, Post, PostQuery, User
 
 AUTHOR = "author__"
@@ -31,7 +31,14 @@ def post_filters(query: PostQuery) -> list[ColumnElement[bool]]:
     if query.author_id is not None:
         clauses.append(PostRow.author_id == query.author_id)
     if query.tag is not None:
-        clauses.append(PostRow.tags.any(TagRow.name == query.tag))
+        # IN (…) rather than a correlated EXISTS: the stores start from the tag's
+        # few links instead of testing every post (MariaDB: 160 ms -> a few ms).
+        tagged = (
+            select(post_tags.c.post_id)
+            .join(tags_table, tags_table.c.id == post_tags.c.tag_id)
+            .where(tags_table.c.name == query.tag)
+        )
+        clauses.append(PostRow.id.in_(tagged))
     if query.q is not None:
         clauses.append(
             or_(contains_text(PostRow.title, query.q), contains_text(PostRow.content, query.q))
@@ -70,11 +77,21 @@ async def fetch_posts(
 async def page_of_posts(conn: AsyncConnection, query: PostQuery, dialect: str) -> Page[Post]:
     """The page of posts matching ``query``, with the total that match."""
     clauses = post_filters(query)
-    total = await count(conn, select(posts_table.c.id).where(*clauses))
-    statement = order_by(
-        posts_with_authors().where(*clauses), query, SORT_COLUMNS, posts_table.c.id, dialect
+    matching = select(posts_table.c.id).where(*clauses)
+    total = await count(conn, matching)
+    # Pick the page's ids from posts alone, then join authors to those rows.
+    # Joining first let MariaDB drive the join from users and sort every post
+    # (300 ms a page at 50k posts); this way each store walks the posts index.
+    page = (
+        order_by(matching, query, SORT_COLUMNS, posts_table.c.id, dialect)
+        .offset(query.skip)
+        .limit(query.limit)
+        .subquery("page")
     )
-    items = await fetch_posts(conn, statement.offset(query.skip).limit(query.limit))
+    statement = posts_with_authors().join(page, page.c.id == posts_table.c.id)
+    items = await fetch_posts(
+        conn, order_by(statement, query, SORT_COLUMNS, posts_table.c.id, dialect)
+    )
     return Page(items=items, total=total, skip=query.skip, limit=query.limit)
 
 
