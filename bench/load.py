@@ -75,8 +75,10 @@ def open_loop(rate: int, seconds: float) -> dict[str, Any]:
         "timeUnit": "1s",
         "duration": f"{seconds}s",
         # Enough users that a slow stretch does not starve the schedule.
-        "preAllocatedVUs": max(20, rate // 20),
-        "maxVUs": max(200, rate),
+        # Allocated up front: a VU created mid-run costs the machine CPU
+        # (a new connection) exactly when the server is slow.
+        "preAllocatedVUs": max(50, rate // 10),
+        "maxVUs": max(400, rate),
     }
     return {"scenarios": {"load": executor}}
 

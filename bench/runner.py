@@ -65,12 +65,17 @@ def _load_with_progress(backend: str, url: str, config: BenchConfig) -> None:
         asyncio.run(load(backend, url, config.sizes, config.seed, lambda n: bar.advance(task, n)))
 
 
+def _warm_up(
+    server: Server, scenarios: tuple[str, ...], config: BenchConfig, env: dict[str, str]
+) -> None:
+    """Run every scenario once, unmeasured: caches, pools and buffers reach their size."""
+    for scenario in scenarios:
+        warmup = closed_loop(config.concurrency, config.warmup_seconds)
+        run_k6(server.base_url, scenario, warmup, env)
+
+
 def _measure(server: Server, scenario: str, config: BenchConfig, env: dict[str, str]) -> Any:
-    """Warm up, then measure ``scenario`` in a closed loop."""
-    if config.warmup_seconds > 0:
-        run_k6(
-            server.base_url, scenario, closed_loop(config.concurrency, config.warmup_seconds), env
-        )
+    """Measure ``scenario`` in a closed loop (after ``_warm_up``)."""
     return run_k6(server.base_url, scenario, closed_loop(config.concurrency, config.seconds), env)
 
 
@@ -92,11 +97,13 @@ def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
         env = {"STORAGE_BACKEND": backend, variable: url, "LOG_LEVEL": "warning"}
         port = free_port()
         with running(api_command(port, config.workers), env, port, "/health") as server:
-            for index, scenario in enumerate(SCENARIOS):
+            console.print(f"  {name}: warming up every scenario")
+            _warm_up(server, SCENARIOS, config, k6_env)
+            # Memory once every code path has run: growth from here on is a leak.
+            result["rss_after_warmup"] = server.rss_bytes()
+            for scenario in SCENARIOS:
                 console.print(f"  {name}: {scenario} (closed loop, {config.concurrency} users)")
                 result["api"][scenario] = _measure(server, scenario, config, k6_env).as_dict()
-                if index == 0:
-                    result["rss_after_warmup"] = server.rss_bytes()
             for scenario in config.open_loop_scenarios:
                 peak = result["api"][scenario]["throughput"]
                 runs = {}
@@ -113,6 +120,7 @@ def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
         port = free_port()
         baseline_env = {"BENCH_BASELINE_URL": url}
         with running(baseline_command(port, config.workers), baseline_env, port, "/users/1") as raw:
+            _warm_up(raw, BASELINE_SCENARIOS, config, k6_env)
             for scenario in BASELINE_SCENARIOS:
                 console.print(f"  {name}: {scenario} (raw-driver baseline)")
                 result["baseline"][scenario] = _measure(raw, scenario, config, k6_env).as_dict()
