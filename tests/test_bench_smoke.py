@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from bench.load import BASELINE_SCENARIOS, SCENARIOS
+from bench.markdown import markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,3 +50,8 @@ def test_smoke_profile_runs_and_reports(tmp_path: Path) -> None:
     assert sqlite["rss_after_warmup"] > 0
     assert sqlite["rss_at_end"] > 0
     assert set(sqlite["goals"]) >= {"point_read_vs_raw", "list_posts_vs_raw", "rss_growth"}
+
+    tables = markdown(report)
+    for scenario in SCENARIOS:
+        assert f"| sqlite | {scenario} |" in tables
+    assert "RSS after warm-up" in tables
