@@ -1,7 +1,10 @@
 """The storage contract every backend implements.
 
-Each method is one atomic operation: the backend opens and commits (or rolls
-back) its own transaction, so no session, client or cursor crosses this line.
+Each method is one operation: the backend opens and commits (or rolls back)
+its own transaction, so no session, client or cursor crosses this line. On SQL
+it is atomic. On MongoDB, without multi-document transactions, a method that
+touches several documents keeps the same rules by checking after it writes and
+undoing on conflict (see ``storage/mongo``); readers may briefly see the middle.
 Methods take and return the pydantic models of ``storage.types`` and raise only
 the neutral errors of ``storage.errors``; any of them may raise ``Unavailable``
 when the database cannot be reached.
