@@ -8,9 +8,9 @@ from pymongo import AsyncMongoClient
 
 from bench.dataset import Row, Sizes, categories, posts, products, users
 from bench.loaders import Progress, batches
+from storage.money import to_cents
 from storage.mongo import migrate_mongo
 from storage.mongo.categories import name_key
-from storage.mongo.money import to_cents
 
 
 def _user(row: Row) -> Row:

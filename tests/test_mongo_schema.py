@@ -18,6 +18,7 @@ import pytest
 from pymongo.errors import AutoReconnect, DuplicateKeyError, OperationFailure
 
 from storage.errors import Conflict, NotMigrated, StorageError, Unavailable
+from storage.money import from_cents, to_cents
 from storage.mongo import (
     SCHEMA_VERSION,
     MongoConfigError,
@@ -29,7 +30,6 @@ from storage.mongo import (
 from storage.mongo import connection as mongo_connection
 from storage.mongo.documents import Database, next_id
 from storage.mongo.errors import translate_errors
-from storage.mongo.money import from_cents, to_cents
 from storage.mongo.schema import check_schema
 from storage.mongo.validators import VALIDATORS
 from storage.types import (

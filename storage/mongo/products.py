@@ -1,6 +1,6 @@
 """Products in the ``products`` collection, returned with their category embedded.
 
-Prices are stored as integer cents (``price_cents``); see ``storage.mongo.money``.
+Prices are stored as integer cents (``price_cents``); see ``storage.money``.
 A page costs three round trips at any page size: page, count, one ``$in`` for categories.
 """
 
@@ -12,6 +12,7 @@ from pymongo import ReturnDocument
 
 from storage.errors import NotFound
 from storage.messages import CATEGORY_NOT_FOUND, PRODUCT_NOT_FOUND
+from storage.money import from_cents, to_cents
 from storage.mongo.categories import to_category
 from storage.mongo.documents import (
     CATEGORIES,
@@ -27,7 +28,6 @@ from storage.mongo.documents import (
     update_fields,
 )
 from storage.mongo.errors import translate_errors
-from storage.mongo.money import from_cents, to_cents
 from storage.types import Page, Product, ProductCreate, ProductQuery, ProductUpdate, utc_now
 
 _STORED_FIELDS = {"price": "price_cents"}

@@ -100,9 +100,7 @@ class PostRow(Timestamped, Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
     author: Mapped[UserRow] = relationship(lazy="raise")
-    tags: Mapped[list[TagRow]] = relationship(
-        secondary=post_tags, lazy="raise", order_by=TagRow.name
-    )
+    tags: Mapped[list[TagRow]] = relationship(secondary=post_tags, lazy="raise")
 
 
 class CategoryRow(Timestamped, Base):

@@ -16,7 +16,7 @@ from sqlalchemy import BigInteger, DateTime, Dialect, Numeric
 from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-CENT = Decimal("0.01")
+from storage.money import CENT, from_cents, to_cents
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -59,14 +59,11 @@ class Money(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None or dialect.name != "sqlite":
             return value
-        cents = value * 100
-        if cents != cents.to_integral_value():
-            raise ValueError(f"{value} has more than two decimals")
-        return int(cents)
+        return to_cents(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
         if dialect.name == "sqlite":
-            return (Decimal(value) / 100).quantize(CENT)
+            return from_cents(value)
         return Decimal(value).quantize(CENT)

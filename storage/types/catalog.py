@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PlainSerializer, model_validator
 
+from storage.money import CENT
 from storage.types.common import Id, Input, ListQuery, Patch, Resource
 
 # Money is exact: Decimal in, Decimal (SQL Numeric) or integer cents (Mongo) at rest.
 # JSON shows a number; 12 digits with 2 decimals is the SQL column's capacity.
 MAX_PRICE = Decimal("9999999999.99")
-CENT = Decimal("0.01")
 _as_json_number = PlainSerializer(float, return_type=float, when_used="json")
 Price = Annotated[
     Decimal,

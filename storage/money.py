@@ -1,14 +1,17 @@
-"""Exact money at rest: Decimal prices are stored as integer cents.
+"""Exact money as integer cents, for the stores that keep it that way.
 
-Integer cents sort, compare and ``$inc`` exactly on MongoDB and on the test
-double alike (Decimal128 does not on the double), and never meet a binary float.
-``Fraction`` keeps the arithmetic exact whatever the number of digits given.
+MongoDB (Decimal128 neither sorts nor ``$inc``s on the test double) and SQLite
+(whose NUMERIC affinity would store a binary float) keep prices as integer
+cents; both convert here. ``Fraction`` keeps the arithmetic exact whatever the
+number of digits given.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+
+CENT = Decimal("0.01")
 
 
 def to_cents(price: Decimal) -> int:
