@@ -61,6 +61,11 @@ def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = load_settings()
+    embedded = settings.storage_backend == "mongo" and settings.mongo_url.startswith("mongoeco://")
+    if embedded and args.workers > 1:
+        # Each worker would start its own embedded server: separate data, or one file
+        # written by several servers at once.
+        sys.exit("Cannot start: MONGO_URL=mongoeco:// serves one process; use --workers 1")
     try:
         asyncio.run(_check_ready(settings))
     except StorageError as exc:

@@ -9,7 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.sql.urls import to_async_url
 
-MONGO_SCHEMES = ("mongodb://", "mongodb+srv://", "mongomock://")
+# Kept here (not imported from storage.mongo) so that settings never import PyMongo.
+MONGO_SCHEMES = ("mongodb://", "mongodb+srv://", "mongoeco://")
 
 
 class Settings(BaseSettings):
@@ -22,7 +23,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./app.db"
     """SQL database: ``sqlite://``, ``postgresql://`` or ``mysql://``/``mariadb://``."""
     mongo_url: str = "mongodb://localhost:27017/app"
-    """MongoDB server (database from the path), or ``mongomock://`` for the in-process double."""
+    """MongoDB server (database from the path), or ``mongoeco://[/file.db]``: an embedded
+    MongoDB-wire stand-in for development (memory, or a SQLite file)."""
     sql_pool_size: int = Field(default=20, ge=1, le=1000)
     """Connections per SQL engine (reads and writes each have one) in each worker process."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024)

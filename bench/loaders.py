@@ -15,6 +15,7 @@ from sqlalchemy import Table, insert, text
 from bench.dataset import Row, Sizes, categories, posts, products, tag_names, users
 from storage.sql.engine import create_engine
 from storage.sql.tables import Base, post_tags
+from storage.types import CATEGORIES, POSTS, PRODUCTS, USERS, Listing
 
 BATCH = 2_000
 TABLES = Base.metadata.tables
@@ -45,7 +46,7 @@ async def load_sql(url: str, sizes: Sizes, seed: int, progress: Progress) -> Non
                     await conn.execute(insert(table), batch)
                     progress(len(batch))
 
-            await write(TABLES["users"], users(sizes, seed))
+            await write(TABLES["users"], keyed(USERS, users(sizes, seed)))
             await conn.execute(
                 insert(TABLES["tags"]), [{"id": i, "name": n} for n, i in vocabulary.items()]
             )
@@ -55,13 +56,15 @@ async def load_sql(url: str, sizes: Sizes, seed: int, progress: Progress) -> Non
                     for row in batch
                     for tag in row["tags"]
                 ]
-                rows = [{k: v for k, v in row.items() if k != "tags"} for row in batch]
+                rows = [
+                    POSTS.with_keys({k: v for k, v in row.items() if k != "tags"}) for row in batch
+                ]
                 await conn.execute(insert(TABLES["posts"]), rows)
                 if links:
                     await conn.execute(insert(post_tags), links)
                 progress(len(batch))
-            await write(TABLES["categories"], _with_name_key(categories(sizes, seed)))
-            await write(TABLES["products"], products(sizes, seed))
+            await write(TABLES["categories"], keyed(CATEGORIES, categories(sizes, seed)))
+            await write(TABLES["products"], keyed(PRODUCTS, products(sizes, seed)))
             if engine.dialect.name == "postgresql":
                 for table in ("users", "posts", "tags", "categories", "products"):
                     await conn.execute(
@@ -74,9 +77,10 @@ async def load_sql(url: str, sizes: Sizes, seed: int, progress: Progress) -> Non
         await engine.dispose()
 
 
-def _with_name_key(rows: Iterable[Row]) -> Iterator[Row]:
+def keyed(listing: Listing, rows: Iterable[Row]) -> Iterator[Row]:
+    """``rows`` with their resource's key fields (as every store keeps them)."""
     for row in rows:
-        yield {**row, "name_key": row["name"].lower()}
+        yield listing.with_keys(row)
 
 
 async def load(backend: str, url: str, sizes: Sizes, seed: int, progress: Progress) -> None:

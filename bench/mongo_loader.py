@@ -7,23 +7,24 @@ from collections.abc import Iterable
 from pymongo import AsyncMongoClient
 
 from bench.dataset import Row, Sizes, categories, posts, products, users
-from bench.loaders import Progress, batches
+from bench.loaders import Progress, batches, keyed
 from storage.money import to_cents
 from storage.mongo import migrate_mongo
-from storage.mongo.categories import name_key
+from storage.mongo.documents import GUARD
+from storage.types import CATEGORIES, POSTS, PRODUCTS, USERS
 
 
-def _user(row: Row) -> Row:
+def _document(row: Row) -> Row:
     return {"_id": row.pop("id"), **row}
 
 
-def _category(row: Row) -> Row:
-    return {"_id": row.pop("id"), **row, "name_key": name_key(row["name"])}
+def _guarded(row: Row) -> Row:
+    return {**_document(row), GUARD: 0}
 
 
 def _product(row: Row) -> Row:
     row["price_cents"] = to_cents(row.pop("price"))
-    return {"_id": row.pop("id"), **row}
+    return _document(row)
 
 
 async def load_mongo(url: str, sizes: Sizes, seed: int, progress: Progress) -> None:
@@ -32,10 +33,10 @@ async def load_mongo(url: str, sizes: Sizes, seed: int, progress: Progress) -> N
     db = client.get_default_database()
     try:
         sources: list[tuple[str, Iterable[Row]]] = [
-            ("users", map(_user, users(sizes, seed))),
-            ("posts", map(_user, posts(sizes, seed))),  # same shape change: id -> _id
-            ("categories", map(_category, categories(sizes, seed))),
-            ("products", map(_product, products(sizes, seed))),
+            ("users", map(_guarded, keyed(USERS, users(sizes, seed)))),
+            ("posts", map(_document, keyed(POSTS, posts(sizes, seed)))),
+            ("categories", map(_guarded, keyed(CATEGORIES, categories(sizes, seed)))),
+            ("products", map(_product, keyed(PRODUCTS, products(sizes, seed)))),
         ]
         for collection, rows in sources:
             for batch in batches(rows):

@@ -1,8 +1,10 @@
 """One fixture drives the backend matrix: every contract test runs on each backend.
 
-Always: ``sqlite`` and ``mongomock`` (the in-process Mongo double). Also
-``postgres``, ``mariadb`` and ``mongo`` when TEST_POSTGRES_URL, TEST_MYSQL_URL
-or TEST_MONGO_URL is set. Each test talks HTTP to an app whose lifespan really
+Always: ``sqlite`` and ``mongo``. ``mongo`` is the MongoDB named by
+TEST_MONGO_URL or, without it, a mongoeco wire server that this run starts
+and stops itself (``tests/standin.py``): either way through the real PyMongo
+driver over TCP. Also ``postgres`` and ``mariadb`` when TEST_POSTGRES_URL or
+TEST_MYSQL_URL is set. Each test talks HTTP to an app whose lifespan really
 ran, over httpx's ASGI transport, on a database emptied before the test.
 """
 
@@ -25,6 +27,7 @@ from api.settings import Settings
 from bench.databases import mongo_database, sql_database
 from storage.factory import migrate_storage
 from tests.resetting import reset_storage
+from tests.standin import standin_server
 
 
 @dataclass(frozen=True)
@@ -33,17 +36,17 @@ class BackendCase:
 
     id: str
     backend: str  # "sql" or "mongo"
-    env: str | None  # None: always available
+    env: str | None  # the variable naming its server; None: needs none
+    always: bool = False  # runs without its variable (SQLite; Mongo on the stand-in)
 
 
 CASES = [
-    BackendCase("sqlite", "sql", None),
-    BackendCase("mongomock", "mongo", None),
+    BackendCase("sqlite", "sql", None, always=True),
+    BackendCase("mongo", "mongo", "TEST_MONGO_URL", always=True),
     BackendCase("postgres", "sql", "TEST_POSTGRES_URL"),
     BackendCase("mariadb", "sql", "TEST_MYSQL_URL"),
-    BackendCase("mongo", "mongo", "TEST_MONGO_URL"),
 ]
-ENABLED = [case for case in CASES if case.env is None or os.environ.get(case.env)]
+ENABLED = [case for case in CASES if case.always or os.environ.get(case.env or "")]
 SQL_CASES = [case for case in ENABLED if case.backend == "sql"]
 
 
@@ -56,22 +59,38 @@ def _migrate(case: BackendCase, url: str) -> None:
     asyncio.run(migrate_storage(case.backend, database_url=url, mongo_url=url))  # type: ignore[arg-type]
 
 
+def mongo_server_url() -> str | None:
+    """TEST_MONGO_URL, or None when the run uses the stand-in."""
+    return os.environ.get("TEST_MONGO_URL") or None
+
+
 @pytest.fixture(scope="session")
-def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of the MongoDB-compatible server this run's Mongo tests use."""
+    url = mongo_server_url()
+    if url is not None:
+        yield url
+        return
+    with standin_server(tmp_path_factory.mktemp("mongoeco")) as standin:
+        yield standin
+
+
+@pytest.fixture(scope="session")
+def database_urls(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[dict[str, str]]:
     """A migrated database per enabled backend for this run, dropped afterwards."""
     urls: dict[str, str] = {}
     with ExitStack() as stack:
         for case in ENABLED:
             if case.id == "sqlite":
                 url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
-            elif case.id == "mongomock":
-                url = "mongomock://localhost/test"
             elif case.backend == "sql":
                 url = stack.enter_context(sql_database(os.environ[case.env or ""]))
             else:
-                url = stack.enter_context(mongo_database(os.environ[case.env or ""]))
-            if case.id != "mongomock":  # the double is in memory: migrated when opened
-                _migrate(case, url)
+                server = request.getfixturevalue("mongo_server")
+                url = stack.enter_context(mongo_database(server))
+            _migrate(case, url)
             urls[case.id] = url
         yield urls
 
@@ -116,3 +135,18 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to ``app`` in process."""
     async with http_client(app) as http:
         yield http
+
+
+def pytest_report_header() -> list[str]:
+    """Say which backends this run exercises, and which were left out and why."""
+    mongo = mongo_server_url()
+    lines = [
+        "backends: " + ", ".join(case.id for case in ENABLED),
+        "mongo: " + ("TEST_MONGO_URL (a real server)" if mongo else "mongoeco wire stand-in"),
+    ]
+    lines += [
+        f"backend left out: {case.id} ({case.env} is not set)"
+        for case in CASES
+        if case not in ENABLED
+    ]
+    return lines

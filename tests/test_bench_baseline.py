@@ -15,7 +15,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from bench.baseline import MongoReads, SqliteReads, baseline_app, create_baseline_app
+from bench.baseline import SqliteReads, baseline_app, create_baseline_app
 from tests.conftest import ENABLED, BackendCase, http_client, running_app
 from tests.helpers import new_post, new_user
 
@@ -57,10 +57,8 @@ def ordered(response: httpx.Response) -> Any:
     return json.loads(response.content, object_pairs_hook=list)
 
 
-def baseline_for(case: BackendCase, url: str, api: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The baseline on the API's database: through the env var, or on the double's memory."""
-    if case.id == "mongomock":
-        return baseline_app(MongoReads.on_database(api.state.storage.db))
+def baseline_for(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The baseline on the API's database, found through its environment variable."""
     monkeypatch.setenv("BENCH_BASELINE_URL", url)
     return create_baseline_app()
 
@@ -72,7 +70,7 @@ async def test_baseline_answers_as_the_api_does(
     url = database_urls[case.id]
     async with running_app(case, url) as api, http_client(api) as client:
         await seed(client)
-        baseline = baseline_for(case, url, api, monkeypatch)
+        baseline = baseline_for(url, monkeypatch)
         async with (
             LifespanManager(baseline),
             httpx.AsyncClient(

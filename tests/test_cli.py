@@ -83,8 +83,8 @@ def free_port() -> int:
 
 @pytest.mark.parametrize(
     "env",
-    [{"STORAGE_BACKEND": "sql"}, {"STORAGE_BACKEND": "mongo", "MONGO_URL": "mongomock://"}],
-    ids=["sqlite", "mongomock"],
+    [{"STORAGE_BACKEND": "sql"}, {"STORAGE_BACKEND": "mongo", "MONGO_URL": "mongoeco://"}],
+    ids=["sqlite", "mongoeco"],
 )
 def test_serve_starts_a_working_server(tmp_path: Path, env: dict[str, str]) -> None:
     database = f"sqlite:///{tmp_path / 'app.db'}"

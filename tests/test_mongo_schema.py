@@ -1,22 +1,26 @@
-"""MongoDB-specific behaviour of ``storage.mongo``, checked on the in-process double.
+"""MongoDB-specific behaviour of ``storage.mongo``, over the wire to the test run's server.
 
 What every backend must do alike is the HTTP contract suite's business; these
 tests pin what only the Mongo backend has: the schema step, counter ids, integer
-cents, escaped regexes, full documents, and how it reports an unusable server.
+cents, escaped regexes, full documents, transactions required, the embedded
+stand-in, and how it reports an unusable server. Each test gets a database of
+its own on the server of ``mongo_server`` (the stand-in, or TEST_MONGO_URL).
 """
 
 from __future__ import annotations
 
 import gc
-import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import AutoReconnect, DuplicateKeyError, OperationFailure
 
+from bench.databases import mongo_database
 from storage.errors import Conflict, NotMigrated, StorageError, Unavailable
 from storage.money import from_cents, to_cents
 from storage.mongo import (
@@ -32,6 +36,7 @@ from storage.mongo.documents import Database, next_id
 from storage.mongo.errors import translate_errors
 from storage.mongo.schema import check_schema
 from storage.mongo.validators import VALIDATORS
+from storage.types import USERS as USER_LISTING
 from storage.types import (
     CategoryCreate,
     PostCreate,
@@ -51,16 +56,24 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-async def store() -> AsyncIterator[MongoStorage]:
-    storage = await open_mongo_storage("mongomock://")
+def url(mongo_server: str) -> Iterator[str]:
+    """A fresh database on the test server, dropped afterwards."""
+    with mongo_database(mongo_server) as fresh:
+        yield fresh
+
+
+@pytest.fixture
+async def store(url: str) -> AsyncIterator[MongoStorage]:
+    await migrate_mongo(url)
+    storage = await open_mongo_storage(url)
     yield storage
     await storage.close()
 
 
 @pytest.fixture
-async def bare_db() -> AsyncIterator[Database]:
-    """A database of the double that no schema step has touched."""
-    connection = mongo_connection.connect("mongomock://localhost/bare")
+async def bare_db(url: str) -> AsyncIterator[Database]:
+    """A database that no schema step has touched."""
+    connection = mongo_connection.connect(url)
     yield connection.db
     await connection.close()
 
@@ -71,17 +84,21 @@ def _user(name: str = "Alice", email: str = "alice@example.com") -> UserCreate:
 
 async def _unique_indexes(db: Database, collection: str) -> dict[str, list[Any]]:
     info = await db[collection].index_information()
-    # list(): the double gives dict_items where PyMongo gives a list of pairs.
-    return {name: list(spec["key"]) for name, spec in info.items() if spec.get("unique")}
+    # _id_ is unique by nature; the stand-in also flags it so, MongoDB does not.
+    return {
+        name: list(spec["key"])
+        for name, spec in info.items()
+        if spec.get("unique") and name != "_id_"
+    }
 
 
 async def test_ensure_schema_is_idempotent_and_creates_unique_indexes(bare_db: Database) -> None:
-    await ensure_schema(bare_db, validators=False)
+    await ensure_schema(bare_db)
     first = {name: await bare_db[name].index_information() for name in ("users", "categories")}
-    await ensure_schema(bare_db, validators=False)
+    await ensure_schema(bare_db)
 
     assert {name: await bare_db[name].index_information() for name in first} == first
-    assert await _unique_indexes(bare_db, "users") == {"email_unique": [("email", 1)]}
+    assert await _unique_indexes(bare_db, "users") == {"email_key_unique": [("email_key", 1)]}
     assert await _unique_indexes(bare_db, "categories") == {"name_key_unique": [("name_key", 1)]}
     assert set(await bare_db.list_collection_names()) >= {
         "users",
@@ -101,15 +118,19 @@ async def test_ensure_schema_is_idempotent_and_creates_unique_indexes(bare_db: D
 async def test_check_schema_asks_for_migration(bare_db: Database) -> None:
     with pytest.raises(NotMigrated, match="python -m api migrate"):
         await check_schema(bare_db)
-    await ensure_schema(bare_db, validators=False)
+    await ensure_schema(bare_db)
     await bare_db["meta"].update_one({"_id": "schema"}, {"$set": {"version": 0}})
     with pytest.raises(NotMigrated, match=f"needs {SCHEMA_VERSION}"):
         await check_schema(bare_db)
 
 
 async def test_counter_seeding_catches_up_with_existing_documents(bare_db: Database) -> None:
-    await bare_db["users"].insert_one({"_id": 41})
-    await ensure_schema(bare_db, validators=False)
+    # A user written before the schema step (e.g. restored from a dump), in full.
+    user = _user().model_dump()
+    await bare_db["users"].insert_one({"_id": 41, **USER_LISTING.with_keys(user), "txn_guard": 0})
+    await bare_db["users"].update_one({"_id": 41}, {"$currentDate": {"created_at": True}})
+    await bare_db["users"].update_one({"_id": 41}, {"$currentDate": {"updated_at": True}})
+    await ensure_schema(bare_db)
     assert await next_id(bare_db, "users") == 42
 
 
@@ -132,6 +153,10 @@ async def test_category_name_key_keeps_case_but_is_unique_without_it(store: Mong
     assert (await store.db["categories"].find_one({"_id": books.id}) or {})["name_key"] == "books"
     with pytest.raises(Conflict, match="Category name already taken"):
         await store.categories.create(CategoryCreate(name="BOOKS"))
+    strasse = await store.categories.create(CategoryCreate(name="Straße"))
+    assert strasse.name == "Straße"
+    with pytest.raises(Conflict, match="Category name already taken"):
+        await store.categories.create(CategoryCreate(name="STRASSE"))
 
 
 async def test_price_is_stored_as_exact_integer_cents(store: MongoStorage) -> None:
@@ -186,11 +211,13 @@ def _bson_type(value: Any) -> str:
     if value is None:
         return "null"
     types = {bool: "bool", int: "int", str: "string", datetime: "date", list: "array"}
+    if type(value) is int and not -(2**31) <= value < 2**31:
+        return "long"
     return types[type(value)]
 
 
 async def test_documents_carry_every_field_their_validator_requires(store: MongoStorage) -> None:
-    # The double cannot enforce $jsonSchema, so check what we write against it here.
+    # What we write, checked against the validators' shape (MongoDB enforces them too).
     author = await store.users.create(_user())
     await store.posts.create(
         PostCreate(title="Hello world", content="x" * 20, author_id=author.id, tags=["A", "b"])
@@ -257,22 +284,52 @@ async def test_unusable_url_is_a_configuration_error(url: str) -> None:
         await open_mongo_storage(url)
 
 
-async def test_mongomock_without_the_extra_says_what_to_install(
-    monkeypatch: pytest.MonkeyPatch,
+async def test_a_server_without_transactions_stops_the_service_with_the_fix(
+    url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "pymongo_async_mock", None)  # import now fails
-    with pytest.raises(MongoConfigError, match=r"pip install 'dualstore-api\[mongomock\]'"):
-        await open_mongo_storage("mongomock://")
+    # What a standalone mongod answers to a transaction's first write.
+    refused = OperationFailure(
+        "Transaction numbers are only allowed on a replica set member or mongos", 20
+    )
+    original = AsyncCollection.update_one
+
+    async def standalone(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("session") is not None:
+            raise refused
+        return await original(self, *args, **kwargs)
+
+    await migrate_mongo(url)
+    monkeypatch.setattr(AsyncCollection, "update_one", standalone)
+    with pytest.raises(MongoConfigError, match=r"replica set.*rs\.initiate\(\)") as raised:
+        await open_mongo_storage(url)
+    assert raised.value.__cause__ is not None
 
 
-async def test_mongomock_url_names_the_database_and_starts_empty() -> None:
-    first = await open_mongo_storage("mongomock://localhost/shop")
-    await first.users.create(_user())
-    second = await open_mongo_storage("mongomock://localhost/shop")
+async def test_embedded_memory_url_starts_empty_each_time() -> None:
+    first = await open_mongo_storage("mongoeco://")
     try:
-        assert (first.database, first.db.name) == ("mongomock", "shop")
-        assert (await second.users.list(UserQuery())).total == 0
+        assert first.database == "mongoeco"
+        await first.users.create(_user())
+        assert (await first.users.list(UserQuery())).total == 1
     finally:
         await first.close()
+    second = await open_mongo_storage("mongoeco://")
+    try:
+        assert (await second.users.list(UserQuery())).total == 0
+    finally:
         await second.close()
-    assert "nothing persists" in await migrate_mongo("mongomock://")
+
+
+async def test_embedded_file_url_keeps_data_across_restarts(tmp_path: Path) -> None:
+    url = f"mongoeco:///{tmp_path / 'app-mongo.db'}"
+    assert "embedded mongoeco" in await migrate_mongo(url)
+    first = await open_mongo_storage(url)
+    try:
+        created = await first.users.create(_user())
+    finally:
+        await first.close()
+    second = await open_mongo_storage(url)
+    try:
+        assert await second.users.get(created.id) == created
+    finally:
+        await second.close()

@@ -1,14 +1,16 @@
 """MongoDB backend: ``storage.protocol.Storage`` on PyMongo's async API.
 
 ``open_mongo_storage`` serves requests, ``migrate_mongo`` brings a database's
-schema (collections, validators, indexes, counters) up to ``SCHEMA_VERSION``.
-``MONGO_URL=mongomock://`` runs on an in-process test double instead of a server.
+schema (collections, validators, indexes, counters, data) up to
+``SCHEMA_VERSION``. ``MONGO_URL=mongoeco://`` serves from an embedded
+MongoDB-wire stand-in (``storage.mongo.standin``), for development.
 """
 
 from __future__ import annotations
 
-from storage.mongo.connection import connect
+from storage.mongo.connection import Connection, connect
 from storage.mongo.errors import MongoConfigError
+from storage.mongo.runner import Runner
 from storage.mongo.schema import SCHEMA_VERSION, check_schema, ensure_schema
 from storage.mongo.storage import MongoStorage
 
@@ -23,20 +25,22 @@ __all__ = [
 
 
 async def open_mongo_storage(url: str) -> MongoStorage:
-    """Connect to ``url`` and check that its schema is current.
+    """Connect to ``url``, check that its schema is current and that it runs transactions.
 
     Raises ``Unavailable`` if the server does not answer, ``NotMigrated`` if the
-    schema is missing or out of date, ``MongoConfigError`` for an unusable URL.
-    On the ``mongomock://`` double the schema is ensured here: its store starts
-    empty in memory, so there is nothing a separate migration could have prepared.
+    schema is missing or out of date, ``MongoConfigError`` for an unusable URL or
+    a server without multi-document transactions (a standalone ``mongod``).
+    An embedded stand-in's schema is ensured here: for ``mongoeco://`` it starts
+    empty in memory, so nothing could have migrated it beforehand.
     """
     connection = connect(url)
     try:
         await connection.ping()
-        if connection.is_double:
-            await ensure_schema(connection.db, validators=False)
+        if connection.embedded is not None:
+            await ensure_schema(connection.db)
         else:
             await check_schema(connection.db)
+        await Runner(connection.client, connection.db).check_transactions()
     except BaseException:
         await connection.close()
         raise
@@ -48,14 +52,15 @@ async def migrate_mongo(url: str) -> str:
 
     Returns a one-line summary for the operator. Raises like ``open_mongo_storage``.
     """
-    connection = connect(url)
+    connection: Connection = connect(url)
     try:
         await connection.ping()
-        # The double refuses validators (NotImplementedError); a real server gets them.
-        await ensure_schema(connection.db, validators=not connection.is_double)
+        await ensure_schema(connection.db)
     finally:
         await connection.close()
     where = f"database {connection.db.name!r}"
-    if connection.is_double:
-        where += ", in-memory mongomock: nothing persists"
+    if connection.embedded is not None:
+        where += f", {connection.where}"
+    elif connection.is_standin:
+        where += ", on the mongoeco stand-in"
     return f"MongoDB schema at version {SCHEMA_VERSION} ({where})"

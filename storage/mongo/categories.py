@@ -1,31 +1,27 @@
 """Categories in the ``categories`` collection.
 
-Names keep the case they were given; ``name_key`` (the lower-cased name) carries
-the unique index, so "Books" and "books" cannot both exist.
+Names keep the case they were given; ``name_key`` (the folded name) carries the
+unique index, so "Books" and "BOOKS" cannot both exist.
 """
 
 from __future__ import annotations
-
-import logging
-from typing import Any
 
 from storage.errors import Conflict, NotFound
 from storage.messages import CATEGORY_HAS_PRODUCTS, CATEGORY_NAME_TAKEN, CATEGORY_NOT_FOUND
 from storage.mongo.documents import (
     CATEGORIES,
+    GUARD,
     PRODUCTS,
-    Collection,
-    Database,
     Document,
+    Session,
     find_page,
     next_id,
-    sort_spec,
     update_fields,
 )
-from storage.mongo.errors import translate_errors
+from storage.mongo.queries import sort_spec
+from storage.mongo.runner import Runner
+from storage.types import CATEGORIES as LISTING
 from storage.types import Category, CategoryCreate, CategoryQuery, CategoryUpdate, Page, utc_now
-
-logger = logging.getLogger(__name__)
 
 
 def to_category(doc: Document) -> Category:
@@ -39,107 +35,75 @@ def to_category(doc: Document) -> Category:
     )
 
 
-def name_key(name: str) -> str:
-    """The form of a category name that must be unique."""
-    return name.lower()
-
-
 class MongoCategoryStore:
     """``storage.protocol.CategoryStore`` on MongoDB."""
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
-        self._categories = db[CATEGORIES]
-        self._products = db[PRODUCTS]
+    def __init__(self, runner: Runner) -> None:
+        self._run = runner
+        self._db = runner.db
+        self._categories = runner.db[CATEGORIES]
+        self._products = runner.db[PRODUCTS]
 
     async def create(self, data: CategoryCreate) -> Category:
         """Insert a category; the unique index on ``name_key`` decides conflicts."""
         now = utc_now()
-        with translate_errors(duplicate=CATEGORY_NAME_TAKEN):
-            doc: Document = {
-                "_id": await next_id(self._db, CATEGORIES),
-                "name": data.name,
-                "name_key": name_key(data.name),
-                "description": data.description,
-                "created_at": now,
-                "updated_at": now,
-            }
+        doc: Document = {
+            **LISTING.with_keys(data.model_dump()),
+            GUARD: 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+        async def insert() -> None:
+            doc["_id"] = await next_id(self._db, CATEGORIES)
             await self._categories.insert_one(doc)
+
+        await self._run.run(insert, duplicate=CATEGORY_NAME_TAKEN)
         return to_category(doc)
 
     async def get(self, category_id: int) -> Category:
         """Return one category or raise ``NotFound``."""
-        with translate_errors():
-            doc = await self._categories.find_one({"_id": category_id})
+        doc = await self._run.run(lambda: self._categories.find_one({"_id": category_id}))
         if doc is None:
             raise NotFound(CATEGORY_NOT_FOUND)
         return to_category(doc)
 
     async def list(self, query: CategoryQuery) -> Page[Category]:
         """Return a page of categories in the requested order."""
-        with translate_errors():
-            docs, total = await find_page(self._categories, {}, query, sort_spec(query.sort_key))
+        docs, total = await self._run.run(
+            lambda: find_page(self._categories, {}, query, sort_spec(query.sort_key))
+        )
         items = [to_category(d) for d in docs]
         return Page(items=items, total=total, skip=query.skip, limit=query.limit)
 
     async def update(self, category_id: int, changes: CategoryUpdate) -> Category:
         """Set the sent fields (a new name moves ``name_key`` with it) and ``updated_at``."""
-        fields: dict[str, Any] = changes.changes()
-        if "name" in fields:
-            fields["name_key"] = name_key(fields["name"])
-        with translate_errors(duplicate=CATEGORY_NAME_TAKEN):
-            doc = await update_fields(self._categories, category_id, fields)
+        fields = LISTING.with_keys(changes.changes())
+        doc = await self._run.run(
+            lambda: update_fields(self._categories, category_id, fields),
+            duplicate=CATEGORY_NAME_TAKEN,
+        )
         if doc is None:
             raise NotFound(CATEGORY_NOT_FOUND)
         return to_category(doc)
 
     async def delete(self, category_id: int) -> None:
-        """Delete a category that no product uses.
+        """Delete a category that no product uses, in one transaction.
 
-        No transaction ties "no product uses it" to the delete, so the delete is
-        compensated, paired with the compensation in ``MongoProductStore``. Each side
-        checks after its own write: the category's delete is followed by a look for
-        products filed under it, a product's write by a look for its category. The
-        server orders single-document operations, so whichever write comes second is
-        followed by a check that sees the first. Delete first: the product's check
-        finds the category gone and takes the product back (404). Product first: this
-        check finds the product and the category is put back as it was (409). Both may
-        fire, undoing both. Either way no product is left with a category_id whose
-        category is gone, as SQL's ON DELETE RESTRICT guarantees; readers may see the
-        category missing for the moment it takes to put it back.
+        A product being filed under it meanwhile writes the category's document
+        (``Runner.guard``), so the two transactions conflict and one is retried:
+        the product then finds no category (404), or this delete finds the
+        product (409). No product is ever left naming a missing category.
         """
-        with translate_errors():
-            if await self._categories.find_one({"_id": category_id}, {"_id": 1}) is None:
+
+        async def delete(session: Session) -> None:
+            result = await self._categories.delete_one({"_id": category_id}, session=session)
+            if result.deleted_count == 0:
                 raise NotFound(CATEGORY_NOT_FOUND)
-            # The common case, refused before anything is written.
-            if await self._products.find_one({"category_id": category_id}, {"_id": 1}):
-                raise Conflict(CATEGORY_HAS_PRODUCTS)
-            doc = await self._categories.find_one_and_delete({"_id": category_id})
-            if doc is None:
-                raise NotFound(CATEGORY_NOT_FOUND)  # deleted by someone else meanwhile
-            if await _recheck_products(self._products, category_id) and await self._put_back(doc):
-                raise Conflict(CATEGORY_HAS_PRODUCTS)
+            used = await self._products.find_one(
+                {"category_id": category_id}, {"_id": 1}, session=session
+            )
+            if used is not None:
+                raise Conflict(CATEGORY_HAS_PRODUCTS)  # aborts: the category stays
 
-    async def _put_back(self, doc: Document) -> bool:
-        # Re-insert the deleted document unchanged (same _id, name and timestamps).
-        try:
-            with translate_errors():
-                await self._categories.insert_one(doc)
-        except Conflict:
-            # Its name was taken in the moment it was free, so it cannot come back. Keep
-            # the references valid instead: the delete stands, as if it had come after the
-            # products' writes with ON DELETE SET NULL. Rare enough to log.
-            logger.warning("category %s not restored (name taken); products detached", doc["_id"])
-            with translate_errors():
-                filed = {"category_id": doc["_id"]}
-                await self._products.update_many(filed, {"$set": {"category_id": None}})
-            return False
-        return True
-
-
-async def _recheck_products(products: Collection, category_id: int) -> bool:
-    """Whether a product is filed under the category: the check after the delete.
-
-    A module-level function so tests can interleave a product write right before it.
-    """
-    return await products.find_one({"category_id": category_id}, {"_id": 1}) is not None
+        await self._run.transaction(delete)

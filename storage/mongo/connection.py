@@ -1,18 +1,19 @@
-"""Turn ``MONGO_URL`` into a client and a database, real server or test double.
+"""Turn ``MONGO_URL`` into a client and a database: a MongoDB server, or the embedded stand-in.
 
 * ``mongodb://`` and ``mongodb+srv://``: ``pymongo.AsyncMongoClient``; the
   database is the URL's path (``mongodb://host/shop`` -> ``shop``), ``app`` if none.
-* ``mongomock://`` (optionally ``mongomock://host/dbname``): the in-process test
-  double from the ``mongomock`` extra; a fresh, empty store every time, lost on exit.
+* ``mongoeco://`` (memory) or ``mongoeco:///./app-mongo.db`` (a SQLite file that
+  survives restarts): a mongoeco wire server started in this process on a
+  loopback port (``storage.mongo.standin``), reached through the same
+  ``AsyncMongoClient`` over TCP. For development only; the database is ``app``.
 
-Building a client does not contact the server; ``Connection.ping`` does.
+Building a connection does not contact the server; ``Connection.ping`` does.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import ConfigurationError, PyMongoError
 
 from storage.errors import Unavailable
+from storage.mongo import standin
 from storage.mongo.documents import Database, Document
 from storage.mongo.errors import MongoConfigError, describe
 
@@ -28,80 +30,87 @@ logger = logging.getLogger(__name__)
 DEFAULT_DATABASE = "app"
 SERVER_SELECTION_TIMEOUT_MS = 5_000
 """How long an operation waits for a reachable server before failing as ``Unavailable``."""
-MONGOMOCK_INSTALL = "pip install 'dualstore-api[mongomock]'"
-_SCHEMES = ("mongodb://", "mongodb+srv://", "mongomock://")
+SCHEMES = ("mongodb://", "mongodb+srv://", standin.SCHEME)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Connection:
     """A client, its database, and what kind of server is behind them."""
 
     client: AsyncMongoClient[Document]
     db: Database
-    database: str
-    """``"mongodb"`` for a real server, ``"mongomock"`` for the in-process double."""
     where: str
     """The URL's hosts without credentials, for messages."""
+    embedded: standin.EmbeddedServer | None = None
+    """The stand-in server this process started for a ``mongoeco://`` URL."""
+    is_standin: bool = field(default=False)
+    """Whether the server is mongoeco rather than MongoDB (known after ``ping``)."""
 
     @property
-    def is_double(self) -> bool:
-        """True for the in-process test double, which lacks some server features."""
-        return self.database == "mongomock"
+    def database(self) -> str:
+        """``"mongodb"``, or ``"mongoeco"`` for the stand-in (never presented as MongoDB)."""
+        return "mongoeco" if self.is_standin else "mongodb"
 
     async def ping(self) -> None:
-        """Round-trip to the server; ``Unavailable`` with a message an operator can act on."""
+        """Round-trip to the server and learn what it is; ``Unavailable`` with a fix if none."""
         try:
-            await self.db.command("ping")
+            hello: dict[str, Any] = await self.db.command("hello")
         except PyMongoError as exc:
             raise Unavailable(
                 f"Cannot reach MongoDB at {self.where}: {describe(exc)}. "
                 "Check that the server is running and that MONGO_URL is right."
             ) from exc
+        self.is_standin = standin.is_standin(hello)
 
     async def close(self) -> None:
-        """Close the client; PyMongo's ``close`` is a coroutine, the double's is not."""
-        result = self.client.close()
-        if inspect.isawaitable(result):
-            await result
+        """Close the client, and stop the embedded server if this connection started one."""
+        await self.client.close()
+        if self.embedded is not None:
+            self.embedded.stop()
 
 
 def connect(url: str) -> Connection:
-    """Build the client and pick the database named by ``url``, without any I/O.
+    """Build the client and pick the database named by ``url``.
 
+    Only a ``mongoeco://`` URL does I/O here (it starts the embedded server).
     Raises ``MongoConfigError`` for a URL that cannot work or a missing extra.
     """
-    if not url.lower().startswith(_SCHEMES):
+    if not url.lower().startswith(SCHEMES):
         raise MongoConfigError(
-            f"MONGO_URL must start with one of {', '.join(_SCHEMES)}; got {_redact(url)!r}"
+            f"MONGO_URL must start with one of {', '.join(SCHEMES)}; got {_redact(url)!r}"
         )
-    if url.lower().startswith("mongomock://"):
-        return _connect_double(url)
+    if standin.is_embedded_url(url):
+        return _connect_embedded(url)
     try:
-        client: AsyncMongoClient[Document] = AsyncMongoClient(
-            url, tz_aware=True, serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS
-        )
+        client = _client(url)
         db = client.get_default_database(default=DEFAULT_DATABASE)
     except ConfigurationError as exc:  # includes InvalidURI
         raise MongoConfigError(f"Invalid MONGO_URL {_redact(url)!r}: {exc}") from exc
-    return Connection(client, db, "mongodb", _hosts(url))
+    return Connection(client, db, _hosts(url))
 
 
-def _connect_double(url: str) -> Connection:
+def _client(url: str) -> AsyncMongoClient[Document]:
+    timeout = SERVER_SELECTION_TIMEOUT_MS
+    return AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=timeout)
+
+
+def _connect_embedded(url: str) -> Connection:
+    path = standin.embedded_path(url)
+    server = standin.EmbeddedServer(path)
     try:
-        from pymongo_async_mock import AsyncMongoMockClient
-    except ImportError as exc:
-        raise MongoConfigError(
-            f"MONGO_URL={url} needs the in-process MongoDB test double: {MONGOMOCK_INSTALL}"
-        ) from exc
-    name = urlsplit(url).path.strip("/") or DEFAULT_DATABASE
+        server_url = server.start()
+    except RuntimeError as exc:
+        raise MongoConfigError(str(exc)) from exc
+    where = f"embedded mongoeco ({path or 'in memory'})"
     logger.warning(
-        "MONGO_URL=%s: using mongomock, an in-memory MongoDB test double. "
-        "Nothing is persisted; every start begins empty. Never use it in production.",
+        "MONGO_URL=%s: serving from %s, a MongoDB-wire stand-in for development and "
+        "tests, not MongoDB; %s. Never use it in production.",
         url,
+        where,
+        "nothing persists across restarts" if path is None else f"data kept in {path}",
     )
-    # A new client has its own empty store, so every open is isolated.
-    client: Any = AsyncMongoMockClient(tz_aware=True)
-    return Connection(client, client.get_database(name), "mongomock", "mongomock (in memory)")
+    client = _client(server_url)
+    return Connection(client, client[DEFAULT_DATABASE], where, embedded=server)
 
 
 def _hosts(url: str) -> str:

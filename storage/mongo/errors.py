@@ -4,14 +4,15 @@
 
     pymongo.errors.PyMongoError
      ├── DuplicateKeyError                    -> Conflict (message chosen by the operation)
+     ├── transient (``is_transient``)          -> Unavailable, retried by ``storage.mongo.runner``
      ├── ConnectionFailure                    -> Unavailable
      │    (AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError, ...)
      ├── ConfigurationError (SRV/DNS lookup)  -> Unavailable
      ├── OperationFailure, access denied      -> Unavailable
      └── anything else                        -> StorageError, logged (a bug or a broken database)
 
-Every store method runs its driver calls inside ``translate_errors()``, so no
-PyMongo exception ever leaves ``storage.mongo``.
+Every store method runs its driver calls through ``storage.mongo.runner``,
+which uses ``translate_errors()``, so no PyMongo exception ever leaves ``storage.mongo``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pymongo.errors import (
 )
 
 from storage.errors import Conflict, StorageError, Unavailable
+from storage.mongo import standin
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +51,20 @@ def describe(exc: BaseException) -> str:
     return text.split(", Timeout: ")[0]
 
 
+def is_transient(exc: PyMongoError) -> bool:
+    """Whether running the operation again may succeed.
+
+    MongoDB labels such errors ``TransientTransactionError`` (a write conflict
+    between transactions, a lost connection mid-transaction); the stand-in's
+    unlabelled equivalents are recognised by ``storage.mongo.standin``.
+    """
+    if exc.has_error_label("TransientTransactionError"):
+        return True
+    return isinstance(exc, OperationFailure) and standin.is_transient(str(exc))
+
+
 @contextmanager
-def translate_errors(*, duplicate: str = "A conflicting record already exists") -> Iterator[None]:
+def translate_errors(*, duplicate: str | None = None) -> Iterator[None]:
     """Run driver calls, turning PyMongo exceptions into neutral ``storage.errors``.
 
     ``duplicate`` is the message of the ``Conflict`` raised for a unique-index
@@ -59,15 +73,19 @@ def translate_errors(*, duplicate: str = "A conflicting record already exists") 
     try:
         yield
     except DuplicateKeyError as exc:
-        raise Conflict(duplicate) from exc
-    except (ConnectionFailure, ConfigurationError) as exc:
-        raise Unavailable(f"Database unavailable: {describe(exc)}") from exc
-    except OperationFailure as exc:
-        if exc.code in _ACCESS_DENIED:
-            raise Unavailable(f"Database unavailable: {describe(exc)}") from exc
-        raise _unexpected(exc) from exc
+        raise Conflict(duplicate or "A conflicting record already exists") from exc
     except PyMongoError as exc:
-        raise _unexpected(exc) from exc
+        if is_transient(exc):
+            raise Unavailable(f"Database busy: {describe(exc)}") from exc
+        raise _translated(exc) from exc
+
+
+def _translated(exc: PyMongoError) -> StorageError:
+    if isinstance(exc, (ConnectionFailure, ConfigurationError)):
+        return Unavailable(f"Database unavailable: {describe(exc)}")
+    if isinstance(exc, OperationFailure) and exc.code in _ACCESS_DENIED:
+        return Unavailable(f"Database unavailable: {describe(exc)}")
+    return _unexpected(exc)
 
 
 def _unexpected(exc: PyMongoError) -> StorageError:

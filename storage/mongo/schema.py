@@ -1,22 +1,39 @@
-"""The versioned MongoDB schema: collections, validators, indexes and counters.
+"""The versioned MongoDB schema: collections, validators, data steps, indexes, counters.
 
-``ensure_schema`` is the one idempotent migration step: run it any number of
-times, concurrently or not, and the database ends at ``SCHEMA_VERSION``.
-Raising the version means changing what it ensures and bumping the constant;
-``check_schema`` makes an out-of-date database refuse to serve.
+``ensure_schema`` is the one idempotent migration: run it any number of times,
+concurrently or not, and the database ends at ``SCHEMA_VERSION``. It
+
+1. creates missing collections with the current validators; when data steps
+   are pending, sets existing collections' validators to the current ones at
+   ``validationLevel: moderate`` (documents written by an older version are
+   not yet valid, and the data steps must be able to update them);
+2. runs each data step newer than the recorded version, in order, recording
+   the version after each (every step is idempotent, so an interrupted
+   migration is simply run again);
+3. drops indexes that no declaration asks for any more and creates the
+   declared ones (``storage.mongo.queries.indexes``), after the data steps so
+   a new unique index sees the backfilled keys;
+4. makes validation strict and seeds the id counters.
+
+Raising the version means adding a step to ``DATA_STEPS`` (and changing the
+validators); ``check_schema`` makes an out-of-date database refuse to serve.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
-from pymongo.errors import CollectionInvalid
+from pymongo import IndexModel, UpdateOne
+from pymongo.errors import CollectionInvalid, OperationFailure
 
 from storage.errors import NotMigrated
+from storage.mongo import standin
 from storage.mongo.documents import (
     CATEGORIES,
     COUNTERS,
+    GUARD,
     META,
     POSTS,
     PRODUCTS,
@@ -25,57 +42,77 @@ from storage.mongo.documents import (
     Database,
 )
 from storage.mongo.errors import translate_errors
+from storage.mongo.queries import indexes
 from storage.mongo.validators import VALIDATORS
-from storage.types import utc_now
-
-SCHEMA_VERSION = 1
-"""Version recorded in ``meta`` by ``ensure_schema`` and required by ``check_schema``."""
+from storage.types import (
+    CATEGORIES as CATEGORY_LISTING,
+)
+from storage.types import (
+    POSTS as POST_LISTING,
+)
+from storage.types import (
+    PRODUCTS as PRODUCT_LISTING,
+)
+from storage.types import (
+    USERS as USER_LISTING,
+)
+from storage.types import Listing, utc_now
+from storage.types.text import fold
 
 MIGRATE_HINT = "run `python -m api migrate`"
 _SCHEMA_ID = "schema"
-
-
-def _by(field: str) -> IndexModel:
-    # (field, _id) serves the filter on the field and its sort with the id tie-break.
-    return IndexModel([(field, ASCENDING), ("_id", ASCENDING)], name=f"{field}_id")
-
+_BATCH = 1000
 
 INDEXES: dict[str, list[IndexModel]] = {
-    USERS: [
-        # Emails are stored lower-case, so a plain unique index is case-insensitive.
-        IndexModel("email", unique=True, name="email_unique"),
-        _by("name"),
-        _by("age"),
-        _by("created_at"),
-    ],
-    POSTS: [
-        _by("author_id"),
-        IndexModel("tags", name="tags"),  # multikey: one entry per tag of a post
-        _by("published"),
-        _by("title"),
-        _by("created_at"),
-    ],
-    CATEGORIES: [
-        # name_key = name.lower(): case-insensitive uniqueness that needs no collation
-        # (which the test double would silently ignore).
-        IndexModel("name_key", unique=True, name="name_key_unique"),
-        _by("name"),
-    ],
-    PRODUCTS: [
-        _by("category_id"),
-        _by("price_cents"),
-        _by("stock"),
-        _by("name"),
-    ],
+    USERS: indexes(USER_LISTING),
+    # Posts also serve GET /tags, which unwinds every post's tags: no index helps it.
+    POSTS: indexes(POST_LISTING),
+    CATEGORIES: indexes(CATEGORY_LISTING),
+    PRODUCTS: indexes(PRODUCT_LISTING),
 }
-"""Indexes of each collection, by collection name."""
+"""Indexes of each collection, derived from the list declarations."""
 
 
-async def ensure_schema(db: Database, *, validators: bool) -> None:
-    """Create what is missing and record ``SCHEMA_VERSION``; safe to run again.
+async def _backfill(db: Database, collection: str, listing: Listing, guard: bool) -> None:
+    """Recompute every key field of ``collection`` (and add the guard counter)."""
+    last: Any = None
+    while True:
+        page_filter = {} if last is None else {"_id": {"$gt": last}}
+        docs = await db[collection].find(page_filter).sort("_id").limit(_BATCH).to_list()
+        if not docs:
+            return
+        updates = []
+        for doc in docs:
+            fields = {name: doc[name] for name in listing.keys if name in doc}
+            keys = {k: v for k, v in listing.with_keys(fields).items() if k not in fields}
+            if guard and GUARD not in doc:
+                keys[GUARD] = 0
+            if "tags" in doc:  # v1 lower-cased tags; v2 folds them (ß -> ss)
+                keys["tags"] = sorted({fold(tag) for tag in doc["tags"]})
+            updates.append(UpdateOne({"_id": doc["_id"]}, {"$set": keys}))
+        await db[collection].bulk_write(updates, ordered=False)
+        last = docs[-1]["_id"]
 
-    ``validators=False`` only for the in-process test double, which raises
-    ``NotImplementedError`` on ``create_collection(validator=...)`` and ``collMod``.
+
+async def _folded_keys(db: Database) -> None:
+    """Version 2: case-folded keys for matching and uniqueness; guards for transactions."""
+    await _backfill(db, USERS, USER_LISTING, guard=True)
+    await _backfill(db, POSTS, POST_LISTING, guard=False)
+    await _backfill(db, CATEGORIES, CATEGORY_LISTING, guard=True)
+    await _backfill(db, PRODUCTS, PRODUCT_LISTING, guard=False)
+
+
+DATA_STEPS: dict[int, Callable[[Database], Awaitable[None]]] = {
+    2: _folded_keys,
+}
+"""Version -> the step that brings the data of the version before it up to it."""
+SCHEMA_VERSION = max(DATA_STEPS, default=1)
+"""Version recorded in ``meta`` by ``ensure_schema`` and required by ``check_schema``."""
+
+
+async def ensure_schema(db: Database) -> None:
+    """Bring ``db`` to ``SCHEMA_VERSION``; safe to run again (see the module docstring).
+
     Raises ``NotMigrated`` if the database was migrated by newer code.
     """
     with translate_errors():
@@ -84,16 +121,21 @@ async def ensure_schema(db: Database, *, validators: bool) -> None:
             raise NotMigrated(_newer_message(db, current))
         existing = set(await db.list_collection_names())
         for name in (*RESOURCES, COUNTERS, META):
-            validator = VALIDATORS.get(name) if validators else None
-            await _ensure_collection(db, name, existing, validator)
-        for name, indexes in INDEXES.items():
-            await db[name].create_indexes(indexes)
+            if name not in existing:
+                await _create_collection(db, name)
+        pending = range((current or SCHEMA_VERSION) + 1, SCHEMA_VERSION + 1)
+        if pending:
+            for name in existing & set(VALIDATORS):
+                await _set_validation(db, name, "moderate")
+        for version in pending:
+            await DATA_STEPS[version](db)
+            await _record_version(db, version)
+        for name, wanted in INDEXES.items():
+            await _ensure_indexes(db, name, wanted)
+        for name in VALIDATORS:
+            await _set_validation(db, name, "strict")
         await _seed_counters(db)
-        await db[META].update_one(
-            {"_id": _SCHEMA_ID},
-            {"$set": {"version": SCHEMA_VERSION, "migrated_at": utc_now()}},
-            upsert=True,
-        )
+        await _record_version(db, SCHEMA_VERSION)
 
 
 async def schema_version(db: Database) -> int | None:
@@ -125,21 +167,48 @@ def _newer_message(db: Database, current: int) -> str:
     )
 
 
-async def _ensure_collection(
-    db: Database, name: str, existing: set[str], validator: dict[str, Any] | None
-) -> None:
-    options: dict[str, Any] = {}
-    if validator is not None:
-        options = {"validator": validator, "validationLevel": "strict", "validationAction": "error"}
-    if name not in existing:
-        try:
-            await db.create_collection(name, **options)
-            return
-        except CollectionInvalid:
-            pass  # created meanwhile by a concurrent migration: fall through to collMod
-    if options:
+async def _record_version(db: Database, version: int) -> None:
+    await db[META].update_one(
+        {"_id": _SCHEMA_ID},
+        {"$max": {"version": version}, "$set": {"migrated_at": utc_now()}},
+        upsert=True,
+    )
+
+
+def _validation(name: str, level: str) -> dict[str, Any]:
+    return {"validator": VALIDATORS[name], "validationLevel": level, "validationAction": "error"}
+
+
+async def _create_collection(db: Database, name: str) -> None:
+    options = _validation(name, "strict") if name in VALIDATORS else {}
+    # CollectionInvalid: created meanwhile by a concurrent migration; validation is set below.
+    with contextlib.suppress(CollectionInvalid):
+        await db.create_collection(name, **options)
+
+
+async def _set_validation(db: Database, name: str, level: str) -> None:
+    """Give ``name`` the current validator at ``level`` (nothing if it already has it).
+
+    ``moderate`` lets the data steps update documents an older version wrote.
+    """
+    wanted = _validation(name, level)
+    listed = await (await db.list_collections(filter={"name": name})).to_list()
+    if listed and all(listed[0].get("options", {}).get(k) == v for k, v in wanted.items()):
+        return
+    try:
         # collMod replaces the validator, so an older one is upgraded in place.
-        await db.command({"collMod": name, **options})
+        await db.command({"collMod": name, **wanted})
+    except OperationFailure as exc:
+        if not standin.lacks_command(exc, "collMod"):
+            raise
+        await standin.recreate_collection(db, name, wanted if level == "strict" else {})
+
+
+async def _ensure_indexes(db: Database, name: str, wanted: list[IndexModel]) -> None:
+    names = {model.document["name"] for model in wanted}
+    for index in (await db[name].index_information()).keys() - names - {"_id_"}:
+        await db[name].drop_index(index)  # e.g. v1's unique index on email, now on email_key
+    await db[name].create_indexes(wanted)
 
 
 async def _seed_counters(db: Database) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
-from storage.mongo.documents import POSTS, Database, Document
-from storage.mongo.errors import translate_errors
+from storage.mongo.documents import POSTS, Document
+from storage.mongo.runner import Runner
 from storage.types import Page, TagCount, TagQuery
 
 
@@ -34,14 +34,18 @@ def _pipeline(query: TagQuery) -> list[Document]:
 class MongoTagStore:
     """``storage.protocol.TagStore`` on MongoDB."""
 
-    def __init__(self, db: Database) -> None:
-        self._posts = db[POSTS]
+    def __init__(self, runner: Runner) -> None:
+        self._run = runner
+        self._posts = runner.db[POSTS]
 
     async def list(self, query: TagQuery) -> Page[TagCount]:
         """Return a page of tags carried by at least one post, with their post counts."""
-        with translate_errors():
+
+        async def aggregate() -> list[dict[str, Any]]:
             cursor = await self._posts.aggregate(_pipeline(query))
-            results: list[dict[str, Any]] = await cursor.to_list()
+            return await cursor.to_list()
+
+        results = await self._run.run(aggregate)
         # $facet always yields exactly one document; $count yields none for no input.
         facet = results[0]
         total = facet["total"][0]["n"] if facet["total"] else 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.mongo.documents import CATEGORIES, POSTS, PRODUCTS, USERS
+from storage.mongo.documents import CATEGORIES, GUARD, POSTS, PRODUCTS, USERS
 
 _ID = {"bsonType": ["int", "long"], "minimum": 1}
 _STRING = {"bsonType": "string"}
@@ -35,14 +35,20 @@ def _object(**properties: dict[str, Any]) -> dict[str, Any]:
 VALIDATORS: dict[str, dict[str, Any]] = {
     USERS: _object(
         name=_STRING,
+        name_key=_STRING,
         email=_STRING,
+        email_key=_STRING,
         age={**_INT, "minimum": 0},
         city=_STRING,
+        city_key=_STRING,
         is_active=_BOOL,
+        **{GUARD: _INT},
     ),
     POSTS: _object(
         title=_STRING,
+        title_key=_STRING,
         content=_STRING,
+        content_key=_STRING,
         published=_BOOL,
         tags={"bsonType": "array", "items": _STRING, "uniqueItems": True},
         author_id=_ID,
@@ -51,9 +57,11 @@ VALIDATORS: dict[str, dict[str, Any]] = {
         name=_STRING,
         name_key=_STRING,
         description={"bsonType": ["string", "null"]},
+        **{GUARD: _INT},
     ),
     PRODUCTS: _object(
         name=_STRING,
+        name_key=_STRING,
         price_cents={**_INT, "minimum": 1},
         stock={**_INT, "minimum": 0},
         category_id={"bsonType": ["int", "long", "null"], "minimum": 1},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storage.errors import StorageError
 from storage.sql.engine import POOL_SIZE, create_engine
-from storage.sql.migrate import check_at_head, upgrade_to_head
+from storage.sql.migrate import check_at_head, migration_engine, upgrade_to_head
 from storage.sql.storage import SqlStorage
 
 __all__ = ["SqlStorage", "migrate_sql", "open_sql_storage"]
@@ -30,7 +30,7 @@ async def open_sql_storage(url: str, pool_size: int = POOL_SIZE) -> SqlStorage:
 
 async def migrate_sql(url: str) -> str:
     """Upgrade the database at ``url`` to the newest schema; returns what was done."""
-    engine = create_engine(url)
+    engine = migration_engine(url)
     try:
         revision = await upgrade_to_head(engine)
     finally:

@@ -5,22 +5,19 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from storage.errors import Conflict, NotFound
-from storage.messages import (
-    CATEGORY_HAS_PRODUCTS,
-    CATEGORY_NAME_TAKEN,
-    CATEGORY_NOT_FOUND,
-    PRODUCT_NOT_FOUND,
-)
+from storage.messages import CATEGORY_HAS_PRODUCTS, CATEGORY_NOT_FOUND, PRODUCT_NOT_FOUND
 from storage.sql.database import Database, lock_row
-from storage.sql.queries import contains_text, count, order_by, prefixed, unprefixed
+from storage.sql.queries import columns_of, count, order_by, prefixed, shown, unprefixed, where
 from storage.sql.tables import CategoryRow, ProductRow, categories_table, products_table
 from storage.types import (
+    CATEGORIES,
+    PRODUCTS,
     Category,
     CategoryCreate,
     CategoryQuery,
@@ -33,17 +30,9 @@ from storage.types import (
     utc_now,
 )
 
-CATEGORIES = categories_table
-PRODUCTS = products_table
 CATEGORY = "category__"
-
-CATEGORY_SORT = {"id": categories_table.c.id, "name": categories_table.c.name}
-PRODUCT_SORT = {
-    "id": ProductRow.id,
-    "name": ProductRow.name,
-    "price": ProductRow.price,
-    "stock": ProductRow.stock,
-}
+CATEGORY_COLUMNS = columns_of(categories_table)
+PRODUCT_COLUMNS = columns_of(products_table)
 
 
 class SqlCategoryStore:
@@ -54,10 +43,8 @@ class SqlCategoryStore:
 
     async def create(self, data: CategoryCreate) -> Category:
         now = utc_now()
-        row = CategoryRow(
-            **data.model_dump(), name_key=data.name.lower(), created_at=now, updated_at=now
-        )
-        async with self._db.write(on_integrity=partial(Conflict, CATEGORY_NAME_TAKEN)) as session:
+        row = CategoryRow(**CATEGORIES.with_keys(data.model_dump()), created_at=now, updated_at=now)
+        async with self._db.write() as session:
             session.add(row)
             await session.flush()
         return Category.model_validate(row)
@@ -70,30 +57,32 @@ class SqlCategoryStore:
         return Category.model_validate(row)
 
     async def list(self, query: CategoryQuery) -> Page[Category]:
-        statement = select(CATEGORIES)
+        statement = select(*shown(categories_table))
         async with self._db.read() as conn:
             total = await count(conn, statement)
-            statement = order_by(statement, query, CATEGORY_SORT, CATEGORIES.c.id, self._db.dialect)
+            statement = order_by(
+                statement, query, CATEGORY_COLUMNS, categories_table.c.id, self._db.dialect
+            )
             result = await conn.execute(statement.offset(query.skip).limit(query.limit))
             items = [Category.model_validate(row) for row in result.mappings()]
         return Page(items=items, total=total, skip=query.skip, limit=query.limit)
 
     async def update(self, category_id: int, changes: CategoryUpdate) -> Category:
-        async with self._db.write(on_integrity=partial(Conflict, CATEGORY_NAME_TAKEN)) as session:
+        async with self._db.write() as session:
             await lock_row(session, CategoryRow.id, category_id)
             row = await _category(session, category_id)
-            fields = changes.changes()
+            fields = CATEGORIES.with_keys(changes.changes())
             if fields:
                 for name, value in fields.items():
                     setattr(row, name, value)
-                row.name_key = row.name.lower()
                 row.updated_at = utc_now()
                 await session.flush()
         return Category.model_validate(row)
 
     async def delete(self, category_id: int) -> None:
         # ON DELETE RESTRICT: the database refuses while a product refers to it.
-        async with self._db.write(on_integrity=partial(Conflict, CATEGORY_HAS_PRODUCTS)) as session:
+        refused = partial(Conflict, CATEGORY_HAS_PRODUCTS)
+        async with self._db.write(on_foreign_key=refused) as session:
             result = await session.execute(delete(CategoryRow).where(CategoryRow.id == category_id))
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(CATEGORY_NOT_FOUND)
@@ -106,23 +95,6 @@ async def _category(session: AsyncSession, category_id: int) -> CategoryRow:
     return row
 
 
-def product_filters(query: ProductQuery) -> list[ColumnElement[bool]]:
-    """WHERE clauses for the filters a product list query sets."""
-    clauses: list[ColumnElement[bool]] = []
-    low, high = query.price_range_in_cents()
-    if query.category_id is not None:
-        clauses.append(ProductRow.category_id == query.category_id)
-    if low is not None:
-        clauses.append(ProductRow.price >= low)
-    if high is not None:
-        clauses.append(ProductRow.price <= high)
-    if query.in_stock is not None:
-        clauses.append(ProductRow.stock > 0 if query.in_stock else ProductRow.stock == 0)
-    if query.q is not None:
-        clauses.append(contains_text(ProductRow.name, query.q))
-    return clauses
-
-
 class SqlProductStore:
     """``storage.protocol.ProductStore`` on SQLAlchemy."""
 
@@ -132,12 +104,12 @@ class SqlProductStore:
     async def create(self, data: ProductCreate) -> Product:
         now = utc_now()
         # A foreign-key failure means the category was deleted meanwhile.
-        async with self._db.write(on_integrity=partial(NotFound, CATEGORY_NOT_FOUND)) as session:
+        async with self._db.write(on_foreign_key=partial(NotFound, CATEGORY_NOT_FOUND)) as session:
             category = None
             if data.category_id is not None:
                 category = await _category(session, data.category_id)
             row = ProductRow(
-                **data.model_dump(exclude={"category_id"}),
+                **PRODUCTS.with_keys(data.model_dump(exclude={"category_id"})),
                 category=category,
                 created_at=now,
                 updated_at=now,
@@ -154,14 +126,14 @@ class SqlProductStore:
         return _to_product(row)
 
     async def list(self, query: ProductQuery) -> Page[Product]:
-        clauses = product_filters(query)
+        clauses = where(query, PRODUCT_COLUMNS)
         async with self._db.read() as conn:
-            total = await count(conn, select(PRODUCTS.c.id).where(*clauses))
+            total = await count(conn, select(products_table.c.id).where(*clauses))
             statement = order_by(
                 _products_with_categories().where(*clauses),
                 query,
-                PRODUCT_SORT,
-                PRODUCTS.c.id,
+                PRODUCT_COLUMNS,
+                products_table.c.id,
                 self._db.dialect,
             )
             result = await conn.execute(statement.offset(query.skip).limit(query.limit))
@@ -169,9 +141,9 @@ class SqlProductStore:
         return Page(items=items, total=total, skip=query.skip, limit=query.limit)
 
     async def update(self, product_id: int, changes: ProductUpdate) -> Product:
-        async with self._db.write(on_integrity=partial(NotFound, CATEGORY_NOT_FOUND)) as session:
+        async with self._db.write(on_foreign_key=partial(NotFound, CATEGORY_NOT_FOUND)) as session:
             row = await _locked_product(session, product_id)
-            fields = changes.changes()
+            fields = PRODUCTS.with_keys(changes.changes())
             if fields:
                 if "category_id" in fields:
                     category_id = fields.pop("category_id")
@@ -201,13 +173,13 @@ async def _locked_product(session: AsyncSession, product_id: int) -> ProductRow:
 
 def _products_with_categories() -> Select[Any]:
     # Many-to-one, outer: one row per product, category columns null if it has none.
-    return select(PRODUCTS, *prefixed(CATEGORIES, CATEGORY)).outerjoin(
-        CATEGORIES, CATEGORIES.c.id == PRODUCTS.c.category_id
+    return select(*shown(products_table), *prefixed(categories_table, CATEGORY)).outerjoin(
+        categories_table, categories_table.c.id == products_table.c.category_id
     )
 
 
-CATEGORY_BY_ID = select(CATEGORIES).where(CATEGORIES.c.id == bindparam("id"))
-PRODUCT_BY_ID = _products_with_categories().where(PRODUCTS.c.id == bindparam("id"))
+CATEGORY_BY_ID = select(*shown(categories_table)).where(categories_table.c.id == bindparam("id"))
+PRODUCT_BY_ID = _products_with_categories().where(products_table.c.id == bindparam("id"))
 
 
 def _to_product(row: RowMapping) -> Product:

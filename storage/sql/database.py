@@ -45,14 +45,15 @@ class Database:
 
     @asynccontextmanager
     async def write(
-        self, on_integrity: Callable[[], StorageError] | None = None
+        self, on_foreign_key: Callable[[], StorageError] | None = None
     ) -> AsyncIterator[AsyncSession]:
         """A session whose transaction commits on a clean exit and rolls back otherwise.
 
-        ``on_integrity`` is raised instead of a constraint violation (see
-        ``translate_errors``); the commit is inside, so deferred checks count too.
+        Constraint violations become the neutral errors their constraints name
+        (``translate_errors``; ``on_foreign_key`` for SQLite's unnamed ones); the
+        commit is inside, so deferred checks count too.
         """
-        with translate_errors(on_integrity):
+        with translate_errors(on_foreign_key):
             async with self._sessions() as session:
                 await session.connection(execution_options={SQLITE_WRITE: True})
                 yield session

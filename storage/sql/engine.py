@@ -17,7 +17,12 @@ POOL_SIZE = 20
 
 
 def create_engine(
-    url: str | URL, *, autocommit: bool = False, pool_size: int = POOL_SIZE, **kwargs: Any
+    url: str | URL,
+    *,
+    autocommit: bool = False,
+    pool_size: int = POOL_SIZE,
+    sqlite_foreign_keys: bool = True,
+    **kwargs: Any,
 ) -> AsyncEngine:
     """An async engine for ``url`` (plain or async scheme) tuned for this service.
 
@@ -26,6 +31,7 @@ def create_engine(
     read. Under READ COMMITTED a transaction gave a multi-statement read no
     extra consistency anyway (each statement sees its own snapshot). A
     connection found dead fails that one read with a 503 and leaves the pool.
+    ``sqlite_foreign_keys=False`` is for migrations only (see ``storage.sql.migrate``).
     """
     async_url = to_async_url(str(url) if isinstance(url, str) else url.render_as_string(False))
     dialect = async_url.get_backend_name()
@@ -40,7 +46,7 @@ def create_engine(
         kwargs.setdefault("max_overflow", 0)
     if dialect == "sqlite":
         engine = create_async_engine(async_url, connect_args={"timeout": 30}, **kwargs)
-        _configure_sqlite(engine, transactions=not autocommit)
+        _configure_sqlite(engine, transactions=not autocommit, foreign_keys=sqlite_foreign_keys)
         return engine
     if autocommit:
         return create_async_engine(async_url, isolation_level="AUTOCOMMIT", **kwargs)
@@ -52,18 +58,16 @@ def create_engine(
     return create_async_engine(async_url, **options)
 
 
-def _configure_sqlite(engine: AsyncEngine, *, transactions: bool) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, transactions: bool, foreign_keys: bool) -> None:
     file_backed = engine.url.database not in (None, "", ":memory:")
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take over BEGIN from the driver so writes can use BEGIN IMMEDIATE below.
         dbapi_connection.isolation_level = None
-        # SQLite's own lower() folds ASCII only; Python's folds all of Unicode,
-        # as PostgreSQL, MySQL and MongoDB do.
-        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys = ON")
+        # Set outside any transaction (SQLite ignores it inside one).
+        cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         if file_backed:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
@@ -78,7 +82,3 @@ def _configure_sqlite(engine: AsyncEngine, *, transactions: bool) -> None:
         # "database is locked" without waiting; IMMEDIATE waits for the lock.
         immediate = conn.get_execution_options().get(SQLITE_WRITE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def _lower(value: str | None) -> str | None:
-    return value.lower() if isinstance(value, str) else value

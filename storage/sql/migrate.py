@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.errors import NotMigrated
+from storage.sql.engine import create_engine
 from storage.sql.errors import translate_errors
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -28,16 +29,31 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-async def upgrade_to_head(engine: AsyncEngine) -> str:
-    """Apply every pending migration; returns the revision now current."""
+async def upgrade_to_head(engine: AsyncEngine, target: str = "head") -> str:
+    """Apply every pending migration (up to ``target``); returns the revision now current.
+
+    On SQLite, ``engine`` must have foreign keys off (``migration_engine``):
+    batch mode rebuilds a table by copying it and dropping the original, and
+    with foreign keys on that drop would cascade into the rows referring to it.
+    The references are checked once the migration is done instead.
+    """
 
     def upgrade(connection: Connection) -> str:
-        command.upgrade(alembic_config(connection), "head")
+        command.upgrade(alembic_config(connection), target)
+        if connection.dialect.name == "sqlite":
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"migration left rows with broken references: {broken[:5]}")
         return MigrationContext.configure(connection).get_current_revision() or "base"
 
     with translate_errors():
         async with engine.begin() as conn:
             return await conn.run_sync(upgrade)
+
+
+def migration_engine(url: str) -> AsyncEngine:
+    """An engine to migrate ``url`` with: one connection, SQLite foreign keys off."""
+    return create_engine(url, sqlite_foreign_keys=False)
 
 
 async def check_at_head(engine: AsyncEngine) -> None:

@@ -17,6 +17,7 @@ from storage.sql.database import Database, lock_row
 from storage.sql.post_reads import fetch_posts, page_of_posts, posts_with_authors
 from storage.sql.tables import PostRow, TagRow, UserRow, posts_table, users_table
 from storage.types import (
+    POSTS,
     Page,
     Post,
     PostCreate,
@@ -56,12 +57,12 @@ class SqlPostStore:
     async def create(self, data: PostCreate) -> Post:
         now = utc_now()
         # A foreign-key failure means the author was deleted meanwhile.
-        async with self._db.write(on_integrity=partial(NotFound, AUTHOR_NOT_FOUND)) as session:
+        async with self._db.write(on_foreign_key=partial(NotFound, AUTHOR_NOT_FOUND)) as session:
             author = await session.get(UserRow, data.author_id)
             if author is None:
                 raise NotFound(AUTHOR_NOT_FOUND)
             row = PostRow(
-                **data.model_dump(exclude={"tags", "author_id"}),
+                **POSTS.with_keys(data.model_dump(exclude={"tags", "author_id"})),
                 author=author,
                 tags=await _tags_named(session, self._db.dialect, data.tags),
                 created_at=now,
@@ -93,7 +94,7 @@ class SqlPostStore:
     async def update(self, post_id: int, changes: PostUpdate) -> Post:
         async with self._db.write() as session:
             row = await _locked_post(session, post_id)
-            fields = changes.changes()
+            fields = POSTS.with_keys(changes.changes())
             if fields:
                 if "tags" in fields:
                     row.tags = await _tags_named(session, self._db.dialect, fields.pop("tags"))

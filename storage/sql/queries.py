@@ -1,26 +1,67 @@
-"""Query pieces every repository needs: literal text search, ordering, paging."""
+"""Query pieces every repository needs: filters and order derived from the declarations.
+
+``where`` and ``order_by`` turn a list query into SQL using only what
+``storage.types`` declares for the resource (``Listing``): a column map that
+lacks a declared field fails loudly in ``tests/test_declarations.py``, never
+with a KeyError on a request.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, String, Table, func, select
+from sqlalchemy import ColumnElement, Select, String, Table, func, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.types.common import ListQuery
+from storage.types.schema import Op
 
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 
-def contains_text(column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
-    """Case-insensitive substring match; ``%``, ``_`` and ``/`` in ``text`` are literal."""
-    return column.icontains(text, autoescape=True)
+class Membership(Protocol):
+    """A list-valued field kept in another table (a post's tags): ``has`` tests it."""
+
+    def has(self, value: Any) -> ColumnElement[bool]:
+        """Rows whose list contains ``value``."""
+        ...
 
 
-def order_by(
+def columns_of(table: Table, **extra: Any) -> dict[str, Any]:
+    """The declared field names of ``table``'s resource -> what SQL compares or sorts."""
+    return {**{column.name: column for column in table.c}, **extra}
+
+
+def where(query: ListQuery, columns: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+    """WHERE clauses for the filters ``query`` sets, as its listing declares them."""
+    return [
+        _clause(filter_.op, [columns[field] for field in filter_.fields], value)
+        for filter_, value in query.conditions()
+    ]
+
+
+def _clause(op: Op, targets: list[Any], value: Any) -> ColumnElement[bool]:
+    first = targets[0]
+    match op:
+        case "equals":
+            return first == value  # type: ignore[no-any-return]
+        case "at_least":
+            return first >= value  # type: ignore[no-any-return]
+        case "at_most":
+            return first <= value  # type: ignore[no-any-return]
+        case "positive":
+            return (first > 0) if value else (first == 0)  # type: ignore[no-any-return]
+        case "has":
+            return first.has(value)  # type: ignore[no-any-return]
+        case "contains":
+            # Keys and value are both folded: a plain, case-sensitive substring
+            # test; autoescape makes % _ and / in the value literal.
+            return or_(*(target.contains(value, autoescape=True) for target in targets))
+
+
+def order_by[S: Select[*tuple[Any, ...]]](
     statement: S,
     query: ListQuery,
     columns: Mapping[str, Any],
@@ -40,7 +81,7 @@ def order_by(
 
 def binary(column: Any, dialect: str) -> Any:
     """``column`` with PostgreSQL told to compare it by code point (``COLLATE \"C\"``)."""
-    if dialect == "postgresql" and isinstance(column.type, String):
+    if dialect == "postgresql" and isinstance(getattr(column, "type", None), String):
         return column.collate("C")
     return column
 
@@ -51,9 +92,17 @@ async def count(conn: AsyncConnection, statement: Select[*tuple[Any, ...]]) -> i
     return (await conn.execute(counted)).scalar_one()
 
 
+def shown(table: Table) -> list[Any]:
+    """``table``'s columns that responses show: all but the ``*_key`` columns.
+
+    Keys exist for WHERE clauses only; a post's content key alone can be 60k characters.
+    """
+    return [column for column in table.c if not column.name.endswith("_key")]
+
+
 def prefixed(table: Table, prefix: str) -> list[Any]:
-    """``table``'s columns labelled ``<prefix><name>``, to select beside another table's."""
-    return [column.label(prefix + column.name) for column in table.c]
+    """``shown(table)`` labelled ``<prefix><name>``, to select beside another table's."""
+    return [column.label(prefix + column.name) for column in shown(table)]
 
 
 def unprefixed(row: RowMapping, prefix: str) -> dict[str, Any]:

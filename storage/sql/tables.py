@@ -1,9 +1,15 @@
 """ORM mapping of the relational schema (the Alembic migrations create it).
 
 Rules the database itself enforces, so they hold under concurrency:
-unique ``users.email`` (stored lower-case) and ``categories.name_key`` (the
-lower-cased name), ``ON DELETE CASCADE`` from users to posts and from posts to
-their tag links, ``ON DELETE RESTRICT`` from products to categories.
+unique ``users.email_key`` and ``categories.name_key`` (case-folded keys, see
+``storage.types.text``), ``ON DELETE CASCADE`` from users to posts and from
+posts to their tag links, ``ON DELETE RESTRICT`` from products to categories.
+
+Key columns (``*_key``) hold ``fold()`` of their field, computed in Python from
+the declarations in ``storage.types`` (``Listing.keys``) and sized for any
+valid text (``key_length``). Every filter and sort field of those declarations
+has an index ``(field, id)``: it serves the filter and the order with its id
+tie-break (``tests/test_declarations.py`` checks it).
 
 Relationships load with ``lazy="raise"``: every query states what it loads, so
 an accidental per-row query (N+1) is an error rather than a slow page.
@@ -20,6 +26,10 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.sql.types import Money, UtcDateTime
+from storage.types.catalog import CATEGORY_NAME_MAX, PRODUCT_NAME_MAX
+from storage.types.posts import TAG_MAX, TITLE_MAX
+from storage.types.text import key_length
+from storage.types.users import CITY_MAX, EMAIL_MAX, NAME_MAX
 
 # Deterministic constraint names: migrations can refer to them and the error
 # translator can recognise them on every dialect.
@@ -60,15 +70,36 @@ class Timestamped:
     updated_at: Mapped[datetime]
 
 
+def by(*columns: str) -> Index:
+    """An index on ``columns`` then ``id``: serves a filter or an order with its tie-break."""
+    return Index(None, *columns, "id")
+
+
+def key_column(max_length: int, *, unique: bool = False) -> Mapped[str]:
+    """A column for the folded key of a text of at most ``max_length`` characters."""
+    return mapped_column(String(key_length(max_length)), unique=unique)
+
+
 class UserRow(Timestamped, Base):
     __tablename__ = "users"
-    __table_args__ = (Index(None, "age"), TABLE_OPTIONS)
+    __table_args__ = (
+        by("name"),
+        by("name_key"),
+        by("city_key"),
+        by("age"),
+        by("is_active"),
+        by("created_at"),
+        TABLE_OPTIONS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(50))
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    name_key: Mapped[str] = key_column(NAME_MAX)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    email_key: Mapped[str] = key_column(EMAIL_MAX, unique=True)
     age: Mapped[int]
-    city: Mapped[str] = mapped_column(String(50))
+    city: Mapped[str] = mapped_column(String(CITY_MAX))
+    city_key: Mapped[str] = key_column(CITY_MAX)
     is_active: Mapped[bool]
 
 
@@ -86,18 +117,27 @@ class TagRow(Base):
     __table_args__ = TABLE_OPTIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(TAG_MAX), unique=True)
 
 
 class PostRow(Timestamped, Base):
     __tablename__ = "posts"
-    __table_args__ = TABLE_OPTIONS
+    __table_args__ = (
+        by("published"),
+        by("author_id"),
+        by("title"),
+        by("created_at"),
+        TABLE_OPTIONS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    # Substring search over the keys is a scan (see storage.types.posts), so no index.
+    title_key: Mapped[str] = key_column(TITLE_MAX)
     content: Mapped[str] = mapped_column(LONG_TEXT)
-    published: Mapped[bool] = mapped_column(index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    content_key: Mapped[str] = mapped_column(LONG_TEXT)
+    published: Mapped[bool]
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
 
     author: Mapped[UserRow] = relationship(lazy="raise")
     tags: Mapped[list[TagRow]] = relationship(secondary=post_tags, lazy="raise")
@@ -105,26 +145,34 @@ class PostRow(Timestamped, Base):
 
 class CategoryRow(Timestamped, Base):
     __tablename__ = "categories"
-    __table_args__ = TABLE_OPTIONS
+    __table_args__ = (by("name"), TABLE_OPTIONS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(50))
-    # The lower-cased name: a plain unique index gives case-insensitive
-    # uniqueness on every dialect (MariaDB has no functional indexes).
-    name_key: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(CATEGORY_NAME_MAX))
+    # A plain unique index on the folded name gives case-insensitive uniqueness
+    # on every dialect (MariaDB has no functional indexes).
+    name_key: Mapped[str] = key_column(CATEGORY_NAME_MAX, unique=True)
     description: Mapped[str | None] = mapped_column(String(500))
 
 
 class ProductRow(Timestamped, Base):
     __tablename__ = "products"
-    __table_args__ = TABLE_OPTIONS
+    __table_args__ = (
+        by("name"),
+        by("name_key"),
+        by("price"),
+        by("stock"),
+        by("category_id"),
+        TABLE_OPTIONS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    price: Mapped[Decimal] = mapped_column(index=True)
-    stock: Mapped[int] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(String(PRODUCT_NAME_MAX))
+    name_key: Mapped[str] = key_column(PRODUCT_NAME_MAX)
+    price: Mapped[Decimal]
+    stock: Mapped[int]
     category_id: Mapped[int | None] = mapped_column(
-        ForeignKey("categories.id", ondelete="RESTRICT"), index=True
+        ForeignKey("categories.id", ondelete="RESTRICT")
     )
 
     category: Mapped[CategoryRow | None] = relationship(lazy="raise")

@@ -23,7 +23,7 @@ class SqlTagStore:
             .join(post_tags, post_tags.c.tag_id == tags_table.c.id)
             .group_by(tags_table.c.id, tags_table.c.name)
         )
-        columns = {"name": tags_table.c.name, "post_count": post_count}
+        columns = {"name": tags_table.c.name, "post_count": post_count}  # TAGS.sorts
         statement = order_by(statement, query, columns, tags_table.c.name, self._db.dialect)
         async with self._db.read() as conn:
             total = (

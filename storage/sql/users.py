@@ -2,43 +2,19 @@
 
 from __future__ import annotations
 
-from functools import partial
+from sqlalchemy import bindparam, delete, select
 
-from sqlalchemy import ColumnElement, bindparam, delete, select
-
-from storage.errors import Conflict, NotFound
-from storage.messages import EMAIL_TAKEN, USER_NOT_FOUND
+from storage.errors import NotFound
+from storage.messages import USER_NOT_FOUND
 from storage.sql.database import Database, lock_row
-from storage.sql.queries import contains_text, count, order_by
+from storage.sql.queries import columns_of, count, order_by, shown, where
 from storage.sql.tables import UserRow, users_table
-from storage.types import Page, User, UserCreate, UserQuery, UserUpdate, utc_now
+from storage.types import USERS, Page, User, UserCreate, UserQuery, UserUpdate, utc_now
 
-USERS = users_table
+SHOWN = shown(users_table)
 # Built once: constructing and cache-keying a statement per request is measurable.
-USER_BY_ID = select(USERS).where(USERS.c.id == bindparam("id"))
-
-SORT_COLUMNS = {
-    "id": UserRow.id,
-    "name": UserRow.name,
-    "age": UserRow.age,
-    "created_at": UserRow.created_at,
-}
-
-
-def user_filters(query: UserQuery) -> list[ColumnElement[bool]]:
-    """WHERE clauses for the filters a user list query sets."""
-    clauses: list[ColumnElement[bool]] = []
-    if query.name is not None:
-        clauses.append(contains_text(UserRow.name, query.name))
-    if query.city is not None:
-        clauses.append(contains_text(UserRow.city, query.city))
-    if query.min_age is not None:
-        clauses.append(UserRow.age >= query.min_age)
-    if query.max_age is not None:
-        clauses.append(UserRow.age <= query.max_age)
-    if query.is_active is not None:
-        clauses.append(UserRow.is_active.is_(query.is_active))
-    return clauses
+USER_BY_ID = select(*SHOWN).where(users_table.c.id == bindparam("id"))
+COLUMNS = columns_of(users_table)
 
 
 class SqlUserStore:
@@ -49,8 +25,8 @@ class SqlUserStore:
 
     async def create(self, data: UserCreate) -> User:
         now = utc_now()
-        row = UserRow(**data.model_dump(), created_at=now, updated_at=now)
-        async with self._db.write(on_integrity=partial(Conflict, EMAIL_TAKEN)) as session:
+        row = UserRow(**USERS.with_keys(data.model_dump()), created_at=now, updated_at=now)
+        async with self._db.write() as session:
             session.add(row)
             await session.flush()
         return User.model_validate(row)
@@ -64,21 +40,21 @@ class SqlUserStore:
         return User.model_validate(row)
 
     async def list(self, query: UserQuery) -> Page[User]:
-        statement = select(USERS).where(*user_filters(query))
+        statement = select(*SHOWN).where(*where(query, COLUMNS))
         async with self._db.read() as conn:
             total = await count(conn, statement)
-            statement = order_by(statement, query, SORT_COLUMNS, USERS.c.id, self._db.dialect)
+            statement = order_by(statement, query, COLUMNS, users_table.c.id, self._db.dialect)
             result = await conn.execute(statement.offset(query.skip).limit(query.limit))
             items = [User.model_validate(row) for row in result.mappings()]
         return Page(items=items, total=total, skip=query.skip, limit=query.limit)
 
     async def update(self, user_id: int, changes: UserUpdate) -> User:
-        async with self._db.write(on_integrity=partial(Conflict, EMAIL_TAKEN)) as session:
+        async with self._db.write() as session:
             await lock_row(session, UserRow.id, user_id)
             row = await session.get(UserRow, user_id)
             if row is None:
                 raise NotFound(USER_NOT_FOUND)
-            fields = changes.changes()
+            fields = USERS.with_keys(changes.changes())
             if fields:
                 for name, value in fields.items():
                     setattr(row, name, value)

@@ -5,6 +5,8 @@ They are the request and response models of the API, so every validation rule
 """
 
 from storage.types.catalog import (
+    CATEGORIES,
+    PRODUCTS,
     Category,
     CategoryCreate,
     CategoryQuery,
@@ -15,15 +17,36 @@ from storage.types.catalog import (
     ProductUpdate,
 )
 from storage.types.common import MAX_ID, Page, SortKey, utc_now
-from storage.types.posts import Post, PostCreate, PostQuery, PostUpdate, TagCount, TagQuery
-from storage.types.users import User, UserCreate, UserQuery, UserUpdate
+from storage.types.posts import (
+    POSTS,
+    TAGS,
+    Post,
+    PostCreate,
+    PostQuery,
+    PostUpdate,
+    TagCount,
+    TagQuery,
+)
+from storage.types.schema import Filter, Listing
+from storage.types.users import USERS, User, UserCreate, UserQuery, UserUpdate
+
+LISTINGS = (USERS, POSTS, TAGS, CATEGORIES, PRODUCTS)
+"""Every list endpoint's declaration, for backends and tests that cover them all."""
 
 __all__ = [
+    "CATEGORIES",
+    "LISTINGS",
     "MAX_ID",
+    "POSTS",
+    "PRODUCTS",
+    "TAGS",
+    "USERS",
     "Category",
     "CategoryCreate",
     "CategoryQuery",
     "CategoryUpdate",
+    "Filter",
+    "Listing",
     "Page",
     "Post",
     "PostCreate",

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, PlainSerializer, model_validator
 
 from storage.money import CENT
-from storage.types.common import Id, Input, ListQuery, Patch, Resource
+from storage.types.common import (
+    NORMALISED,
+    Id,
+    Input,
+    ListQuery,
+    Patch,
+    Resource,
+    StrictId,
+    key_fits,
+)
+from storage.types.schema import Filter, Listing, sort_fields
 
 # Money is exact: Decimal in, Decimal (SQL Numeric) or integer cents (Mongo) at rest.
 # JSON shows a number; 12 digits with 2 decimals is the SQL column's capacity.
@@ -21,12 +31,44 @@ Price = Annotated[
 ]
 PriceBound = Annotated[Decimal, Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)]
 Stock = Annotated[int, Field(ge=0, le=2**31 - 1)]
-CategoryName = Annotated[str, Field(min_length=1, max_length=50)]
-Description = Annotated[str, Field(max_length=500)]
-ProductName = Annotated[str, Field(min_length=1, max_length=100)]
+StrictStock = Annotated[Stock, Field(strict=True)]
+CATEGORY_NAME_MAX, DESCRIPTION_MAX, PRODUCT_NAME_MAX = 50, 500, 100
+CategoryName = Annotated[
+    str,
+    NORMALISED,
+    Field(min_length=1, max_length=CATEGORY_NAME_MAX),
+    key_fits(CATEGORY_NAME_MAX),
+]
+Description = Annotated[str, NORMALISED, Field(max_length=DESCRIPTION_MAX)]
+ProductName = Annotated[
+    str,
+    NORMALISED,
+    Field(min_length=1, max_length=PRODUCT_NAME_MAX),
+    key_fits(PRODUCT_NAME_MAX),
+]
 
 CategorySort = Literal["id", "-id", "name", "-name"]
 ProductSort = Literal["id", "-id", "name", "-name", "price", "-price", "stock", "-stock"]
+
+CATEGORIES = Listing(
+    resource="categories",
+    filters=(),
+    sorts=sort_fields(CategorySort),
+    keys={"name": "name_key"},
+    unique=("name_key",),
+)
+PRODUCTS = Listing(
+    resource="products",
+    filters=(
+        Filter("category_id", "equals", ("category_id",)),
+        Filter("min_price", "at_least", ("price",)),
+        Filter("max_price", "at_most", ("price",)),
+        Filter("in_stock", "positive", ("stock",)),
+        Filter("q", "contains", ("name_key",)),
+    ),
+    sorts=sort_fields(ProductSort),
+    keys={"name": "name_key"},
+)
 
 
 class CategoryCreate(Input):
@@ -55,6 +97,8 @@ class Category(Resource):
 class CategoryQuery(ListQuery):
     """Order and page of ``GET /categories``."""
 
+    listing = CATEGORIES
+
     sort: CategorySort = "id"
 
 
@@ -63,8 +107,8 @@ class ProductCreate(Input):
 
     name: ProductName
     price: Price
-    stock: Stock = 0
-    category_id: Id | None = None
+    stock: StrictStock = 0
+    category_id: StrictId | None = None
 
 
 class ProductUpdate(Patch):
@@ -74,8 +118,8 @@ class ProductUpdate(Patch):
 
     name: ProductName | None = None
     price: Price | None = None
-    stock: Stock | None = None
-    category_id: Id | None = None
+    stock: StrictStock | None = None
+    category_id: StrictId | None = None
 
 
 class Product(Resource):
@@ -92,24 +136,25 @@ class ProductQuery(ListQuery):
 
     ``q`` matches a case-insensitive substring of the name, taken literally;
     ``in_stock=true`` keeps products with stock above zero, ``false`` those without.
+    Price bounds compare with whole cents: ``min_price`` is rounded up and
+    ``max_price`` down, which keeps exactly the products an exact comparison would.
     """
+
+    listing = PRODUCTS
 
     category_id: Id | None = None
     min_price: PriceBound | None = None
     max_price: PriceBound | None = None
     in_stock: bool | None = None
-    q: Annotated[str | None, Field(max_length=100)] = None
+    q: Annotated[str | None, NORMALISED, Field(max_length=100)] = None
     sort: ProductSort = "id"
 
-    def price_range_in_cents(self) -> tuple[Decimal | None, Decimal | None]:
-        """``min_price`` rounded up and ``max_price`` rounded down to whole cents.
-
-        Stored prices are whole cents, so this keeps exactly the same products
-        as comparing with the bounds as given, on a store that keeps cents.
-        """
-        low = self.min_price.quantize(CENT, ROUND_CEILING) if self.min_price is not None else None
-        high = self.max_price.quantize(CENT, ROUND_FLOOR) if self.max_price is not None else None
-        return low, high
+    def stored_value(self, filter_: Any, value: Any) -> Any:
+        if filter_.param == "min_price":
+            return value.quantize(CENT, ROUND_CEILING)
+        if filter_.param == "max_price":
+            return value.quantize(CENT, ROUND_FLOOR)
+        return super().stored_value(filter_, value)
 
     @model_validator(mode="after")
     def _check_price_range(self) -> ProductQuery:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Generic, NamedTuple, TypeVar
+from typing import Annotated, Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -16,6 +17,9 @@ from pydantic import (
     model_validator,
 )
 
+from storage.types.schema import Filter, Listing
+from storage.types.text import fold, key_length, normalise
+
 # Ids are 32-bit on the SQL side (INTEGER primary keys), so that is the ceiling
 # everywhere: a larger id is a 422, never a driver overflow turned into a 500.
 MAX_ID = 2**31 - 1
@@ -23,6 +27,33 @@ MAX_ID = 2**31 - 1
 MAX_SKIP = 10_000_000
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID, description="A positive integer id.")]
+StrictId = Annotated[int, Field(ge=1, le=MAX_ID, strict=True, description="A positive integer id.")]
+"""An id in a request body: a JSON integer, not a string or a float that happens to be whole."""
+
+
+def _normalised(value: Any) -> Any:
+    return normalise(value) if isinstance(value, str) else value
+
+
+NORMALISED = BeforeValidator(_normalised)
+"""Put first in a text field's ``Annotated``: the text is stored in NFC without
+surrounding white space, and the field's length limits apply to that form."""
+
+
+def key_fits(max_length: int) -> AfterValidator:
+    """Check that the case-folded key of a text of at most ``max_length`` fits its column.
+
+    Key columns are sized for any such text; the check makes a pathological
+    one a 422 rather than a database error.
+    """
+
+    def check(value: str | None) -> str | None:
+        if value is not None and len(fold(value)) > key_length(max_length):
+            raise ValueError("is too long once case-folded")
+        return value
+
+    return AfterValidator(check)
+
 
 T = TypeVar("T")
 
@@ -80,9 +111,12 @@ class NoNulText(BaseModel):
 
 
 class Input(NoNulText):
-    """Base of request bodies: surrounding white space is dropped, unknown fields refused."""
+    """Base of request bodies: unknown fields are refused.
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+    Text fields are declared with ``NORMALISED`` (NFC, stripped) first.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class Patch(Input):
@@ -129,8 +163,11 @@ class ListQuery(PageQuery):
     """A page plus an order; each resource narrows ``sort`` to its own allow-list.
 
     Ties are always broken by id, so pages never overlap or skip items.
+    ``listing`` declares the resource's filters and sorts; backends build their
+    queries from ``conditions()`` and ``sort_key`` only.
     """
 
+    listing: ClassVar[Listing]
     sort: str = "id"
 
     @property
@@ -138,8 +175,21 @@ class ListQuery(PageQuery):
         """The parsed ``sort`` parameter."""
         return SortKey.parse(self.sort)
 
+    def conditions(self) -> list[tuple[Filter, Any]]:
+        """The filters this query sets, each with the value to compare stored data with."""
+        found = []
+        for filter_ in self.listing.filters:
+            value = getattr(self, filter_.param)
+            if value is not None:
+                found.append((filter_, self.stored_value(filter_, value)))
+        return found
 
-class Page(BaseModel, Generic[T]):
+    def stored_value(self, filter_: Filter, value: Any) -> Any:
+        """The query's value as stored data holds it: substrings of keys are folded."""
+        return fold(value) if filter_.op == "contains" else value
+
+
+class Page[T](BaseModel):
     """One page of a list, with the total number of matching items."""
 
     items: list[T]

@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool
 
-from storage.types.common import Id, Input, ListQuery, Patch, Resource
+from storage.types.common import (
+    NORMALISED,
+    Id,
+    Input,
+    ListQuery,
+    Patch,
+    Resource,
+    StrictId,
+    key_fits,
+)
+from storage.types.schema import Filter, Listing, sort_fields
+from storage.types.text import fold, normalise
 from storage.types.users import User
 
-Title = Annotated[str, Field(min_length=5, max_length=100)]
-Content = Annotated[str, Field(min_length=20, max_length=20_000)]
+TITLE_MAX, CONTENT_MAX, TAG_MAX = 100, 20_000, 30
+
+Title = Annotated[str, NORMALISED, Field(min_length=5, max_length=TITLE_MAX), key_fits(TITLE_MAX)]
+Content = Annotated[
+    str, NORMALISED, Field(min_length=20, max_length=CONTENT_MAX), key_fits(CONTENT_MAX)
+]
+
+
+def _tag_form(value: Any) -> Any:
+    # A tag is its own key: the folded form is what is stored, shown and matched,
+    # so its length and pattern are checked on that form.
+    return fold(normalise(value)) if isinstance(value, str) else value
+
+
 TagName = Annotated[
     str,
-    Field(min_length=1, max_length=30, pattern=r"^[^\s]+$", description="One word, no spaces."),
-    AfterValidator(str.lower),
+    BeforeValidator(_tag_form),
+    Field(min_length=1, max_length=TAG_MAX, pattern=r"^[^\s]+$", description="One word."),
 ]
 
 
 def _normalise_tags(tags: list[str]) -> list[str]:
-    # One canonical form on every backend: lower-case (done per item), unique, sorted.
+    # One canonical form on every backend: folded (per item), unique, sorted by code point.
     return sorted(set(tags))
 
 
@@ -28,14 +51,34 @@ Tags = Annotated[list[TagName], Field(max_length=20), AfterValidator(_normalise_
 PostSort = Literal["id", "-id", "title", "-title", "created_at", "-created_at"]
 TagSort = Literal["name", "-name", "post_count", "-post_count"]
 
+POSTS = Listing(
+    resource="posts",
+    filters=(
+        Filter("published", "equals", ("published",)),
+        Filter("author_id", "equals", ("author_id",)),
+        Filter("tag", "has", ("tags",)),
+        # Substring search over up to 20,000 characters: a scan on every store.
+        Filter("q", "contains", ("title_key", "content_key"), indexed=False),
+    ),
+    sorts=sort_fields(PostSort),
+    keys={"title": "title_key", "content": "content_key"},
+)
+TAGS = Listing(
+    resource="tags",
+    filters=(),
+    sorts=sort_fields(TagSort),
+    keys={},
+    computed_sorts=frozenset({"post_count"}),
+)
+
 
 class PostCreate(Input):
-    """Body of ``POST /posts``. Tags are lower-cased, de-duplicated and sorted."""
+    """Body of ``POST /posts``. Tags are case-folded, de-duplicated and sorted."""
 
     title: Title
     content: Content
-    author_id: Id
-    published: bool = False
+    author_id: StrictId
+    published: StrictBool = False
     tags: Tags = Field(default_factory=list)
 
 
@@ -44,7 +87,7 @@ class PostUpdate(Patch):
 
     title: Title | None = None
     content: Content | None = None
-    published: bool | None = None
+    published: StrictBool | None = None
     tags: Tags | None = None
 
 
@@ -64,12 +107,12 @@ class PostQuery(ListQuery):
     ``q`` matches a case-insensitive substring of the title or the content, taken literally.
     """
 
+    listing = POSTS
+
     published: bool | None = None
     author_id: Id | None = None
-    tag: Annotated[str | None, Field(max_length=30), AfterValidator(lambda t: t and t.lower())] = (
-        None
-    )
-    q: Annotated[str | None, Field(max_length=100)] = None
+    tag: TagName | None = None
+    q: Annotated[str | None, NORMALISED, Field(max_length=100)] = None
     sort: PostSort = "id"
 
 
@@ -82,5 +125,7 @@ class TagCount(Input):
 
 class TagQuery(ListQuery):
     """Order and page of ``GET /tags`` (ties are broken by name)."""
+
+    listing = TAGS
 
     sort: TagSort = "name"

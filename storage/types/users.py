@@ -4,17 +4,41 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, EmailStr, Field, model_validator
+from pydantic import AfterValidator, EmailStr, Field, StrictBool, model_validator
 
-from storage.types.common import Input, ListQuery, Patch, Resource
+from storage.types.common import NORMALISED, Input, ListQuery, Patch, Resource, key_fits
+from storage.types.schema import Filter, Listing, sort_fields
 
-Name = Annotated[str, Field(min_length=2, max_length=50)]
-# Stored lower-case, so uniqueness and look-ups are case-insensitive on every backend.
-Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(str.lower)]
+NAME_MAX, CITY_MAX, EMAIL_MAX = 50, 50, 254
+
+Name = Annotated[str, NORMALISED, Field(min_length=2, max_length=NAME_MAX), key_fits(NAME_MAX)]
+# Shown lower-case; unique by its folded key (``email_key``), like every other key.
+Email = Annotated[
+    EmailStr,
+    NORMALISED,
+    Field(max_length=EMAIL_MAX),
+    AfterValidator(str.lower),
+    key_fits(EMAIL_MAX),
+]
 Age = Annotated[int, Field(ge=0, le=150)]
-City = Annotated[str, Field(min_length=1, max_length=50)]
+City = Annotated[str, NORMALISED, Field(min_length=1, max_length=CITY_MAX), key_fits(CITY_MAX)]
+SearchText = Annotated[str | None, NORMALISED, Field(max_length=50)]
 
 UserSort = Literal["id", "-id", "name", "-name", "age", "-age", "created_at", "-created_at"]
+
+USERS = Listing(
+    resource="users",
+    filters=(
+        Filter("name", "contains", ("name_key",)),
+        Filter("city", "contains", ("city_key",)),
+        Filter("min_age", "at_least", ("age",)),
+        Filter("max_age", "at_most", ("age",)),
+        Filter("is_active", "equals", ("is_active",)),
+    ),
+    sorts=sort_fields(UserSort),
+    keys={"name": "name_key", "city": "city_key", "email": "email_key"},
+    unique=("email_key",),
+)
 
 
 class UserCreate(Input):
@@ -22,9 +46,9 @@ class UserCreate(Input):
 
     name: Name
     email: Email
-    age: Age
+    age: Annotated[Age, Field(strict=True)]
     city: City = "Unknown"
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class UserUpdate(Patch):
@@ -32,9 +56,9 @@ class UserUpdate(Patch):
 
     name: Name | None = None
     email: Email | None = None
-    age: Age | None = None
+    age: Annotated[Age, Field(strict=True)] | None = None
     city: City | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class User(Resource):
@@ -53,8 +77,10 @@ class UserQuery(ListQuery):
     ``name`` and ``city`` match a case-insensitive substring, taken literally.
     """
 
-    name: Annotated[str | None, Field(max_length=50)] = None
-    city: Annotated[str | None, Field(max_length=50)] = None
+    listing = USERS
+
+    name: SearchText = None
+    city: SearchText = None
     min_age: Age | None = None
     max_age: Age | None = None
     is_active: bool | None = None

@@ -1,0 +1,80 @@
+"""Mongo query documents, sort specs and indexes, derived from the declarations.
+
+``storage.types`` declares each list's filters and sorts (``Listing``); this
+module is the Mongo half of that derivation, ``storage.sql.queries`` the SQL
+half. Stored field names differ from declared ones in two places only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+from storage.money import to_cents
+from storage.mongo.documents import Document
+from storage.types import SortKey
+from storage.types.common import ListQuery
+from storage.types.schema import Listing
+
+STORED = {"id": "_id", "price": "price_cents"}
+"""Declared field -> document field, where they differ."""
+CONVERT: dict[str, Callable[[Any], Any]] = {"price": to_cents}
+"""Declared field -> how its values are stored, where they differ."""
+
+
+def stored(field: str) -> str:
+    """The document field that holds a declared field."""
+    return STORED.get(field, field)
+
+
+def query_filter(query: ListQuery) -> Document:
+    """The query document for the filters ``query`` sets, as its listing declares them."""
+    filter_: Document = {}
+    for declared, value in query.conditions():
+        field = stored(declared.fields[0])
+        value = CONVERT.get(declared.fields[0], lambda v: v)(value)
+        match declared.op:
+            case "equals" | "has":  # equality on an array field matches any element
+                filter_[field] = value
+            case "at_least":
+                filter_[field] = {**filter_.get(field, {}), "$gte": value}
+            case "at_most":
+                filter_[field] = {**filter_.get(field, {}), "$lte": value}
+            case "positive":
+                filter_[field] = {"$gt": 0} if value else 0
+            case "contains":
+                # Keys and value are both folded: a plain, case-sensitive substring
+                # test, with the value's regex syntax escaped (re.escape output is PCRE).
+                pattern = {"$regex": re.escape(value)}
+                filter_.setdefault("$and", []).append(
+                    {"$or": [{stored(name): pattern} for name in declared.fields]}
+                )
+    return filter_
+
+
+def sort_spec(key: SortKey) -> list[tuple[str, int]]:
+    """Order by the requested field, ties broken by ``_id`` ascending (as the SQL side does)."""
+    field = stored(key.field)
+    direction = DESCENDING if key.descending else ASCENDING
+    if field == "_id":
+        return [("_id", direction)]
+    return [(field, direction), ("_id", ASCENDING)]
+
+
+def indexes(listing: Listing) -> list[IndexModel]:
+    """The indexes serving ``listing``: unique keys, then ``(field, _id)`` per filter and sort."""
+    models = [IndexModel(field, unique=True, name=f"{field}_unique") for field in listing.unique]
+    fields: list[str] = []
+    for declared in listing.filters:
+        if declared.indexed:
+            fields.extend(declared.fields)
+    fields.extend(field for field in listing.sorts if field not in listing.computed_sorts)
+    for field in dict.fromkeys(stored(name) for name in fields):
+        if field == "_id":
+            continue
+        # (field, _id) serves the filter on the field and its sort with the id tie-break.
+        models.append(IndexModel([(field, ASCENDING), ("_id", ASCENDING)], name=f"{field}_id"))
+    return models

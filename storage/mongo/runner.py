@@ -1,0 +1,185 @@
+"""How every Mongo store method runs: in a transaction or not, retried, translated.
+
+A rule that spans documents (a post's author exists, a category being deleted
+has no products, a user's posts go with the user) runs as one callback inside
+a multi-document transaction (``Runner.transaction``). The callback is run
+again, with bounded retries and jittered back-off, when the server says the
+attempt was transient (MongoDB's ``TransientTransactionError`` label, e.g. a
+write conflict with a concurrent transaction); a commit whose outcome is
+unknown (``UnknownTransactionCommitResult``) is committed again. Clients never
+see a transient conflict: they see the result, a neutral error, or after
+``RETRY_SECONDS`` a 503 ``Unavailable``.
+
+Snapshot isolation alone would let a post be inserted for an author that a
+concurrent transaction deletes (each reads the other's "before"). So every
+transaction that depends on a document existing also *writes* it
+(``guard``): two transactions writing one document cannot both commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import OperationFailure, PyMongoError
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+from storage.errors import NotFound, StorageError, Unavailable
+from storage.mongo import standin
+from storage.mongo.documents import GUARD, META, Database, Document
+from storage.mongo.errors import MongoConfigError, is_transient, translate_errors
+
+T = TypeVar("T")
+Session = AsyncClientSession
+
+RETRY_SECONDS = 5.0
+"""How long one operation keeps retrying transient failures before answering 503."""
+_FIRST_BACKOFF = 0.002
+_MAX_BACKOFF = 0.1
+# MongoDB's code for "transactions need a replica set member or mongos" (IllegalOperation).
+_ILLEGAL_OPERATION = 20
+
+
+class Runner:
+    """The client and database of one Mongo backend, and the one way stores use them."""
+
+    def __init__(self, client: AsyncMongoClient[Document], db: Database) -> None:
+        self.client = client
+        self.db = db
+
+    async def run(self, work: Callable[[], Awaitable[T]], *, duplicate: str | None = None) -> T:
+        """Run ``work`` (no transaction), retrying transient failures, translating errors.
+
+        ``duplicate`` is the ``Conflict`` message for a unique-index violation.
+        """
+        deadline = time.monotonic() + RETRY_SECONDS
+        attempt = 0
+        while True:
+            try:
+                with translate_errors(duplicate=duplicate):
+                    return await work()
+            except Unavailable as exc:
+                if not _retryable(exc, deadline):
+                    raise
+            attempt += 1
+            await _back_off(attempt)
+
+    async def transaction(
+        self, work: Callable[[Session], Awaitable[T]], *, duplicate: str | None = None
+    ) -> T:
+        """Run ``work(session)`` in one multi-document transaction, all or nothing.
+
+        Neutral errors raised by ``work`` abort the transaction and propagate.
+        """
+        deadline = time.monotonic() + RETRY_SECONDS
+        attempt = 0
+        while True:
+            try:
+                with translate_errors(duplicate=duplicate):
+                    return await self._attempt(work, deadline)
+            except Unavailable as exc:
+                if not _retryable(exc, deadline):
+                    raise
+            attempt += 1
+            await _back_off(attempt)
+
+    async def snapshot(self, work: Callable[[Session], Awaitable[T]]) -> T:
+        """Run the reads of ``work(session)`` on one snapshot (a page, its total, its authors)."""
+
+        async def read() -> T:
+            async with self.client.start_session(snapshot=True) as session:
+                return await work(session)
+
+        return await self.run(read)
+
+    async def _attempt(self, work: Callable[[Session], Awaitable[T]], deadline: float) -> T:
+        async with self.client.start_session() as session:
+            await session.start_transaction(
+                read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
+            )
+            try:
+                result = await work(session)
+            except BaseException:
+                if session.in_transaction:
+                    await session.abort_transaction()
+                raise
+            try:
+                await _commit(session, deadline)
+            except PyMongoError as exc:
+                # Best effort: the commit's own error is the one to report.
+                with contextlib.suppress(PyMongoError):
+                    await standin.clear_failed_commit(self.client, session, exc)
+                raise
+            return result
+
+    async def guard(self, session: Session, collection: str, doc_id: int, missing: str) -> Document:
+        """Write ``doc_id`` in ``collection`` inside this transaction and return it.
+
+        Called by a transaction whose rule needs that document to exist (a post's
+        author, a product's category): a concurrent transaction deleting it now
+        conflicts with this one, so at most one of them commits. Raises
+        ``NotFound(missing)`` if there is no such document.
+        """
+        doc = await self.db[collection].find_one_and_update(
+            {"_id": doc_id},
+            {"$inc": {GUARD: 1}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        if doc is None:
+            raise NotFound(missing)
+        return doc
+
+    async def check_transactions(self) -> None:
+        """Refuse to serve from a server that cannot run multi-document transactions."""
+        try:
+
+            async def probe(session: Session) -> None:
+                await self.db[META].update_one(
+                    {"_id": "transaction-probe"}, {"$inc": {"n": 1}}, upsert=True, session=session
+                )
+
+            await self.transaction(probe)
+        except StorageError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, OperationFailure) and (
+                cause.code == _ILLEGAL_OPERATION or "replica set" in str(cause)
+            ):
+                raise MongoConfigError(
+                    "MongoDB cannot run multi-document transactions here (a standalone "
+                    "server): run it as a replica set, a single node is enough "
+                    "(mongod --replSet rs0, then rs.initiate(); compose.yaml does this)"
+                ) from exc
+            raise
+
+
+def _retryable(exc: Unavailable, deadline: float) -> bool:
+    cause = exc.__cause__
+    transient = isinstance(cause, PyMongoError) and is_transient(cause)
+    return transient and time.monotonic() < deadline
+
+
+async def _commit(session: Session, deadline: float) -> None:
+    # PyMongo retries a commit once on a network error itself; an outcome still
+    # unknown after that is committed again (commit is idempotent) until the deadline.
+    while True:
+        try:
+            await session.commit_transaction()
+            return
+        except PyMongoError as exc:
+            unknown = exc.has_error_label("UnknownTransactionCommitResult")
+            if not unknown or time.monotonic() >= deadline:
+                raise
+
+
+async def _back_off(attempt: int) -> None:
+    # Full jitter: concurrent losers of one conflict do not collide again in step.
+    ceiling = min(_MAX_BACKOFF, _FIRST_BACKOFF * 2**attempt)
+    await asyncio.sleep(random.uniform(0, ceiling))
