@@ -9,6 +9,9 @@ from storage.sql.queries import order_by
 from storage.sql.tables import post_tags, tags_table
 from storage.types import Page, TagCount, TagQuery
 
+POST_COUNT = func.count(post_tags.c.post_id).label("post_count")
+COLUMNS = {"name": tags_table.c.name, "post_count": POST_COUNT}
+
 
 class SqlTagStore:
     """``storage.protocol.TagStore`` on SQLAlchemy: tags with at least one post."""
@@ -17,14 +20,12 @@ class SqlTagStore:
         self._db = db
 
     async def list(self, query: TagQuery) -> Page[TagCount]:
-        post_count = func.count(post_tags.c.post_id).label("post_count")
         statement = (
-            select(tags_table.c.name, post_count)
+            select(tags_table.c.name, POST_COUNT)
             .join(post_tags, post_tags.c.tag_id == tags_table.c.id)
             .group_by(tags_table.c.id, tags_table.c.name)
         )
-        columns = {"name": tags_table.c.name, "post_count": post_count}  # TAGS.sorts
-        statement = order_by(statement, query, columns, tags_table.c.name, self._db.dialect)
+        statement = order_by(statement, query, COLUMNS, tags_table.c.name, self._db.dialect)
         async with self._db.read() as conn:
             total = (
                 await conn.execute(select(func.count(distinct(post_tags.c.tag_id))))

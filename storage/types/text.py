@@ -12,7 +12,10 @@ same code points instead of applying their own collations or regex folding.
 What that means for the text people write:
 
 - ``ß``, ``ẞ`` and ``ss`` match; ``ς`` (final sigma), ``σ`` and ``Σ`` match;
-- ``ǅ``, ``ǆ`` and ``Ǆ`` (titlecase digraphs) match, and match ``dž``;
+- ``ǅ``, ``ǆ`` and ``Ǆ`` (one digraph letter in title, lower and upper case)
+  match each other, but not ``dž`` typed as two letters: that is compatibility
+  folding (NFKC), which would also equate ``①`` with ``1``; ligatures such as
+  ``ﬃ`` do fold to ``ffi``;
 - ``İ`` (Turkish dotted capital I) folds to ``i`` + combining dot, so it
   matches ``i̇`` and, as a substring, ``i``; dotless ``ı`` matches only ``ı``
   (Unicode's default folding, not the Turkish locale's);
