@@ -7,6 +7,7 @@ timings on a shared machine prove nothing.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -55,3 +56,13 @@ def test_smoke_profile_runs_and_reports(tmp_path: Path) -> None:
     for scenario in SCENARIOS:
         assert f"| sqlite | {scenario} |" in tables
     assert "RSS after warm-up" in tables
+
+
+def test_a_run_against_the_stand_in_is_labelled_as_one(mongo_server: str) -> None:
+    from bench.config import profile
+    from bench.runner import STANDIN_LABEL, backend_label
+
+    config = profile("smoke", backends=("sqlite", "mongo"), mongo_url=mongo_server)
+    expected = "mongo" if os.environ.get("TEST_MONGO_URL") else STANDIN_LABEL
+    assert backend_label("mongo", config) == expected
+    assert backend_label("sqlite", config) == "sqlite"
