@@ -9,28 +9,53 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from storage.errors import Conflict, NotFound, NotMigrated, StorageError, Unavailable
+from storage.errors import (
+    Conflict,
+    NotFound,
+    NotMigrated,
+    PreconditionFailed,
+    StorageError,
+    Unavailable,
+)
 
 logger = logging.getLogger("api")
 
-STATUS = {NotFound: 404, Conflict: 409, Unavailable: 503, NotMigrated: 503}
+STATUS = {
+    NotFound: 404,
+    Conflict: 409,
+    PreconditionFailed: 412,
+    Unavailable: 503,
+    NotMigrated: 503,
+}
 
 
 class ErrorBody(BaseModel):
-    """Every error that is not a validation error: ``{"detail": "..."}``."""
+    """Every error that is not a validation error: ``{"detail": "..."}``.
+
+    ``errors`` names each item at fault when there are several (the emails of a
+    bulk insert that are taken, each with its index in the batch).
+    """
 
     detail: str
+    errors: list[dict[str, Any]] | None = None
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for the error codes a route can return."""
     text = {
+        304: "Not modified: your copy (If-None-Match) is current",
         404: "Not found",
         409: "Conflict",
+        412: "Precondition failed: the resource changed since the ETag in If-Match",
         413: "Body too large",
         503: "Database unavailable",
     }
-    return {code: {"model": ErrorBody, "description": text[code]} for code in codes}
+    return {
+        code: {"description": text[code]}
+        if code == 304
+        else {"model": ErrorBody, "description": text[code]}
+        for code in codes
+    }
 
 
 UNAVAILABLE = "Database unavailable; retry shortly"
@@ -46,7 +71,10 @@ async def storage_error(request: Request, exc: Exception) -> JSONResponse:
         # The driver's words (hosts, SQL) go to the operator's log, not the client.
         logger.warning("storage unavailable on %s: %s", request.url.path, exc.message)
         return JSONResponse({"detail": UNAVAILABLE}, status_code=503, headers={"Retry-After": "5"})
-    return JSONResponse({"detail": exc.message}, status_code=status)
+    body: dict[str, Any] = {"detail": exc.message}
+    if exc.details:
+        body["errors"] = exc.details
+    return JSONResponse(body, status_code=status)
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

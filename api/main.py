@@ -11,7 +11,8 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
-from api.routers import categories, meta, posts, products, tags, users
+from api.pagination import Cursors
+from api.routers import categories, meta, orders, posts, products, tags, users
 from api.settings import Settings
 from storage.factory import open_storage
 
@@ -58,8 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.cursors = Cursors(settings.secret_key.get_secret_value().encode())
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for module in (meta, users, posts, tags, categories, products):
+    for module in (meta, users, posts, tags, categories, products, orders):
         app.include_router(module.router)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.sql.urls import to_async_url
@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     """Requests with a larger body are refused with 413."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    secret_key: SecretStr = SecretStr("development-only-secret-key-change-me")
+    """Signs pagination cursors (and, later, tokens); set a long random value in production."""
 
     @field_validator("storage_backend", "log_level", mode="before")
     @classmethod

@@ -27,6 +27,7 @@ import json
 import os
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -35,6 +36,10 @@ import asyncmy
 import asyncpg  # type: ignore[import-untyped]
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+
+from api.pagination import Cursors
+from api.settings import Settings
+from storage.types import PostQuery
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -109,9 +114,17 @@ def user_document_json(doc: Document) -> Json:
     }
 
 
+# The API's cursor for the next page: the same signature work the API does.
+_CURSORS = Cursors(Settings().secret_key.get_secret_value().encode())
+
+
 def page_json(items: list[Json], total: int, skip: int, limit: int) -> Json:
-    """The API's page envelope."""
-    return {"items": items, "total": total, "skip": skip, "limit": limit}
+    """The API's page envelope, with the cursor of the next page when there is one."""
+    cursor = None
+    if items and skip + limit < total:
+        query = PostQuery(skip=skip, limit=limit)
+        cursor = _CURSORS.encode("/posts", query, SimpleNamespace(id=items[-1]["id"]))
+    return {"items": items, "total": total, "skip": skip, "limit": limit, "next_cursor": cursor}
 
 
 # --- SQL ------------------------------------------------------------------------

@@ -12,3 +12,26 @@ PRODUCT_NOT_FOUND = "Product not found"
 EMAIL_TAKEN = "Email already registered"
 CATEGORY_NAME_TAKEN = "Category name already taken"
 CATEGORY_HAS_PRODUCTS = "Category still has products; move or delete them first"
+PRODUCT_NOT_DELETED = "Product is not deleted; only a deleted product can be restored"
+ORDER_NOT_FOUND = "Order not found"
+ORDER_ALREADY_CANCELLED = "Order is already cancelled"
+
+
+def product_missing(product_id: int) -> str:
+    """An order line names a product that does not exist or was deleted."""
+    return f"Product {product_id} not found"
+
+
+def out_of_stock(product_id: int, name: str, stock: int, wanted: int) -> str:
+    """An order line asks for more than the product has."""
+    return f"Not enough stock for product {product_id} ({name}): {stock} left, {wanted} ordered"
+
+
+def emails_taken(emails: list[str]) -> str:
+    """A bulk insert whose emails repeat or are registered already."""
+    return f"Emails already registered or repeated in the batch: {', '.join(emails)}"
+
+
+def categories_missing(ids: list[int]) -> str:
+    """A bulk insert naming categories that do not exist."""
+    return f"Categories not found: {', '.join(map(str, ids))}"

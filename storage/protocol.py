@@ -1,17 +1,23 @@
 """The storage contract every backend implements.
 
-Each method is one operation: the backend opens and commits (or rolls back)
-its own transaction, so no session, client or cursor crosses this line. On SQL
-it is atomic. On MongoDB, without multi-document transactions, a method that
-touches several documents keeps the same rules by checking after it writes and
-undoing on conflict (see ``storage/mongo``); readers may briefly see the middle.
+Each method is one atomic operation: the backend opens and commits (or rolls
+back) its own transaction, so no session, client or cursor crosses this line.
+On SQL that is one database transaction; on MongoDB a method that touches
+several documents runs one multi-document transaction (see
+``storage.mongo.runner``), and a single-document write is atomic by itself.
 Methods take and return the pydantic models of ``storage.types`` and raise only
 the neutral errors of ``storage.errors``; any of them may raise ``Unavailable``
-when the database cannot be reached.
+when the database cannot be reached (or stays too busy to finish).
+
+Lists return at most ``query.limit`` items from ``query.skip`` or after
+``query.position``, ``total`` only when ``query.count``; ``Page.of`` records
+whether more follow. Writes that take ``expected`` raise ``PreconditionFailed``
+unless the record's current ``etag()`` equals it, checked inside the write.
 """
 
 from __future__ import annotations
 
+import builtins
 from typing import Protocol
 
 from storage.types import (
@@ -19,6 +25,9 @@ from storage.types import (
     CategoryCreate,
     CategoryQuery,
     CategoryUpdate,
+    Order,
+    OrderCreate,
+    OrderQuery,
     Page,
     Post,
     PostCreate,
@@ -52,15 +61,27 @@ class UserStore(Protocol):
         """Return the page of users matching the query's filters, in its order."""
         ...
 
-    async def update(self, user_id: int, changes: UserUpdate) -> User:
-        """Apply the fields the client sent and bump ``updated_at``.
+    async def create_many(self, data: builtins.list[UserCreate]) -> builtins.list[User]:
+        """Store all of the users or none, in order.
 
-        Raises ``NotFound``, or ``Conflict`` if the new email belongs to another user.
+        Raises ``Conflict`` naming (in ``details``, with their indexes) every email
+        that is repeated in the batch or already registered.
         """
         ...
 
-    async def delete(self, user_id: int) -> None:
-        """Delete a user and all of their posts. Raises ``NotFound``."""
+    async def update(self, user_id: int, changes: UserUpdate, expected: str | None = None) -> User:
+        """Apply the fields the client sent and bump ``updated_at``.
+
+        Raises ``NotFound``, ``PreconditionFailed``, or ``Conflict`` if the new
+        email belongs to another user.
+        """
+        ...
+
+    async def delete(self, user_id: int, expected: str | None = None) -> None:
+        """Delete a user and all of their posts (their orders stay, as history).
+
+        Raises ``NotFound`` or ``PreconditionFailed``.
+        """
         ...
 
 
@@ -86,16 +107,19 @@ class PostStore(Protocol):
         """Like ``list``, restricted to one author. Raises ``NotFound`` if there is no such user."""
         ...
 
-    async def update(self, post_id: int, changes: PostUpdate) -> Post:
-        """Apply the fields the client sent (``tags`` replaces the list). Raises ``NotFound``."""
+    async def update(self, post_id: int, changes: PostUpdate, expected: str | None = None) -> Post:
+        """Apply the fields the client sent (``tags`` replaces the list).
+
+        Raises ``NotFound`` or ``PreconditionFailed``.
+        """
         ...
 
     async def publish(self, post_id: int) -> Post:
         """Mark a post published; publishing twice changes nothing. Raises ``NotFound``."""
         ...
 
-    async def delete(self, post_id: int) -> None:
-        """Delete a post. Raises ``NotFound``."""
+    async def delete(self, post_id: int, expected: str | None = None) -> None:
+        """Delete a post. Raises ``NotFound`` or ``PreconditionFailed``."""
         ...
 
 
@@ -122,36 +146,95 @@ class CategoryStore(Protocol):
         """Return a page of categories."""
         ...
 
-    async def update(self, category_id: int, changes: CategoryUpdate) -> Category:
-        """Apply the fields the client sent. Raises ``NotFound`` or ``Conflict`` (name taken)."""
+    async def update(
+        self, category_id: int, changes: CategoryUpdate, expected: str | None = None
+    ) -> Category:
+        """Apply the fields the client sent.
+
+        Raises ``NotFound``, ``PreconditionFailed`` or ``Conflict`` (name taken).
+        """
         ...
 
-    async def delete(self, category_id: int) -> None:
-        """Delete a category. Raises ``NotFound``, or ``Conflict`` while products use it."""
+    async def delete(self, category_id: int, expected: str | None = None) -> None:
+        """Delete a category, detaching the deleted products that still name it.
+
+        Raises ``NotFound``, ``PreconditionFailed``, or ``Conflict`` while a
+        product that is not deleted uses it.
+        """
         ...
 
 
 class ProductStore(Protocol):
-    """Products, always returned with their category embedded (or null)."""
+    """Products, always returned with their category embedded (or null).
+
+    Deleting a product hides it (``deleted_at``): lists and look-ups skip it and
+    orders refuse it, but the orders that name it keep their history and it
+    can be restored. ``NotFound`` covers deleted products, except for ``restore``.
+    """
 
     async def create(self, data: ProductCreate) -> Product:
         """Store a new product. Raises ``NotFound`` if the category does not exist."""
         ...
 
+    async def create_many(self, data: builtins.list[ProductCreate]) -> builtins.list[Product]:
+        """Store all of the products or none. Raises ``NotFound`` naming missing categories."""
+        ...
+
     async def get(self, product_id: int) -> Product:
-        """Return one product. Raises ``NotFound``."""
+        """Return one product that is not deleted. Raises ``NotFound``."""
         ...
 
     async def list(self, query: ProductQuery) -> Page[Product]:
         """Return the page of products matching the query, categories included."""
         ...
 
-    async def update(self, product_id: int, changes: ProductUpdate) -> Product:
-        """Apply the fields the client sent. Raises ``NotFound`` (product or new category)."""
+    async def update(
+        self, product_id: int, changes: ProductUpdate, expected: str | None = None
+    ) -> Product:
+        """Apply the fields the client sent.
+
+        Raises ``NotFound`` (product or new category) or ``PreconditionFailed``.
+        """
         ...
 
-    async def delete(self, product_id: int) -> None:
-        """Delete a product. Raises ``NotFound``."""
+    async def delete(self, product_id: int, expected: str | None = None) -> None:
+        """Hide a product (soft delete). Raises ``NotFound`` or ``PreconditionFailed``."""
+        ...
+
+    async def restore(self, product_id: int) -> Product:
+        """Bring a deleted product back (without a category if its category was deleted).
+
+        Raises ``NotFound`` if it never existed, ``Conflict`` if it is not deleted.
+        """
+        ...
+
+
+class OrderStore(Protocol):
+    """Orders: placing one takes every line's stock or nothing; cancelling gives it back once."""
+
+    async def place(self, data: OrderCreate) -> Order:
+        """Take the stock of every line and store the order, all or nothing.
+
+        Each line captures the product's name and price. Raises ``NotFound``
+        for an unknown user or an unknown or deleted product, ``Conflict``
+        naming a product that has too little stock.
+        """
+        ...
+
+    async def get(self, order_id: int) -> Order:
+        """Return one order. Raises ``NotFound``."""
+        ...
+
+    async def list_by_user(self, user_id: int, query: OrderQuery) -> Page[Order]:
+        """A user's orders, newest first by default. Raises ``NotFound`` for no such user."""
+        ...
+
+    async def cancel(self, order_id: int, expected: str | None = None) -> Order:
+        """Cancel a placed order and give its stock back, exactly once.
+
+        Raises ``NotFound``, ``PreconditionFailed``, or ``Conflict`` if it is
+        already cancelled (and then gives nothing back).
+        """
         ...
 
 
@@ -161,7 +244,7 @@ class Storage(Protocol):
     backend: str
     """``"sql"`` or ``"mongo"``."""
     database: str
-    """What is behind it: ``sqlite``, ``postgresql``, ``mysql``, ``mongodb`` or ``mongomock``."""
+    """What is behind it: ``sqlite``, ``postgresql``, ``mysql``, ``mongodb`` or ``mongoeco``."""
 
     @property
     def users(self) -> UserStore: ...
@@ -173,6 +256,8 @@ class Storage(Protocol):
     def categories(self) -> CategoryStore: ...
     @property
     def products(self) -> ProductStore: ...
+    @property
+    def orders(self) -> OrderStore: ...
 
     async def ping(self) -> None:
         """Round-trip to the database. Raises ``Unavailable`` if it does not answer."""

@@ -23,11 +23,12 @@ from sqlalchemy.engine import Connection
 from storage.mongo.documents import POSTS as POSTS_COLLECTION
 from storage.mongo.queries import stored
 from storage.mongo.validators import VALIDATORS
-from storage.sql import catalog, post_reads, tags, users
+from storage.sql import categories, orders, post_reads, products, tags, users
 from storage.sql.engine import create_engine
 from storage.types import LISTINGS, Listing
 from storage.types.catalog import CategoryQuery, ProductQuery
 from storage.types.common import ListQuery
+from storage.types.orders import OrderQuery
 from storage.types.posts import PostQuery, TagQuery
 from storage.types.users import UserQuery
 from tests.conftest import ENABLED, BackendCase, http_client, running_app
@@ -41,13 +42,15 @@ QUERIES: dict[str, type[ListQuery]] = {
     "tags": TagQuery,
     "categories": CategoryQuery,
     "products": ProductQuery,
+    "orders": OrderQuery,
 }
 SQL_COLUMNS: dict[str, dict[str, Any]] = {
     "users": users.COLUMNS,
     "posts": post_reads.COLUMNS,
     "tags": tags.COLUMNS,
-    "categories": catalog.CATEGORY_COLUMNS,
-    "products": catalog.PRODUCT_COLUMNS,
+    "categories": categories.COLUMNS,
+    "products": products.COLUMNS,
+    "orders": orders.COLUMNS,
 }
 # Tags are no collection on Mongo: they live in the posts' ``tags`` arrays.
 MONGO_COLLECTION = {"tags": POSTS_COLLECTION}
@@ -70,7 +73,7 @@ def indexed_fields(listing: Listing) -> set[str]:
 def test_every_declared_field_reaches_both_backends(listing: Listing) -> None:
     query = QUERIES[listing.resource]
     declared_params = {filter_.param for filter_ in listing.filters}
-    assert set(query.model_fields) == declared_params | {"sort", "skip", "limit"}
+    assert set(query.model_fields) == declared_params | {"sort", "skip", "limit", "after", "count"}
     sort_values = {
         str(value).removeprefix("-") for value in get_args(query.model_fields["sort"].annotation)
     }
@@ -123,7 +126,7 @@ async def mongo_indexes(url: str) -> dict[str, list[tuple[list[str], bool]]]:
     connection = connect(url)
     try:
         found = {}
-        for collection in ("users", "posts", "categories", "products"):
+        for collection in ("users", "posts", "categories", "products", "orders"):
             info = await connection.db[collection].index_information()
             found[collection] = [
                 ([key for key, _ in spec["key"]], bool(spec.get("unique")))
@@ -248,7 +251,9 @@ SAMPLES: dict[str, dict[str, list[Any]]] = {
         "max_price": [Decimal("9.99"), Decimal("10.001"), Decimal("100")],
         "in_stock": [True, False],
         "q": ["ss", "ß", "İ", "i", "é", "σ", "_", "%"],
+        "deleted": ["exclude", "only", "include"],
     },
+    "orders": {},
 }
 
 
@@ -286,14 +291,19 @@ async def seed(client: httpx.AsyncClient) -> None:
             "stock": i % 3,
             "category_id": [1, 2, None][i % 3],
         }
-        await created(client, "/products", body)
+        product = await created(client, "/products", body)
+        if i % 4 == 1:
+            assert (await client.delete(f"/products/{product['id']}")).status_code == 204
+    for product_id in (3, 5, 8, 9):  # in stock and not deleted
+        items = [{"product_id": product_id, "quantity": 1}]
+        await created(client, "/orders", {"user_id": 1, "items": items})
 
 
 async def answers(client: httpx.AsyncClient) -> dict[str, Any]:
     """Ids (or tag names) for every filter value and every sort, per listing."""
     found: dict[str, Any] = {}
     for listing in LISTINGS:
-        path = f"/{listing.resource}"
+        path = "/users/1/orders" if listing.resource == "orders" else f"/{listing.resource}"
         key = "name" if listing.resource == "tags" else "id"
         for param, values in SAMPLES[listing.resource].items():
             for value in values:

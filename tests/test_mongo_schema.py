@@ -39,6 +39,8 @@ from storage.mongo.validators import VALIDATORS
 from storage.types import USERS as USER_LISTING
 from storage.types import (
     CategoryCreate,
+    OrderCreate,
+    OrderItem,
     PostCreate,
     ProductCreate,
     ProductQuery,
@@ -110,7 +112,7 @@ async def test_ensure_schema_is_idempotent_and_creates_unique_indexes(bare_db: D
     }
     counters = await bare_db["counters"].find().sort("_id").to_list()
     assert counters == [
-        {"_id": name, "seq": 0} for name in ("categories", "posts", "products", "users")
+        {"_id": name, "seq": 0} for name in ("categories", "orders", "posts", "products", "users")
     ]
     await check_schema(bare_db)  # current: does not raise
 
@@ -127,7 +129,8 @@ async def test_check_schema_asks_for_migration(bare_db: Database) -> None:
 async def test_counter_seeding_catches_up_with_existing_documents(bare_db: Database) -> None:
     # A user written before the schema step (e.g. restored from a dump), in full.
     user = _user().model_dump()
-    await bare_db["users"].insert_one({"_id": 41, **USER_LISTING.with_keys(user), "txn_guard": 0})
+    doc = {"_id": 41, **USER_LISTING.with_keys(user), "txn_guard": 0, "version": 1}
+    await bare_db["users"].insert_one(doc)
     await bare_db["users"].update_one({"_id": 41}, {"$currentDate": {"created_at": True}})
     await bare_db["users"].update_one({"_id": 41}, {"$currentDate": {"updated_at": True}})
     await ensure_schema(bare_db)
@@ -210,7 +213,14 @@ async def test_regex_metacharacters_are_literal(store: MongoStorage, text: str) 
 def _bson_type(value: Any) -> str:
     if value is None:
         return "null"
-    types = {bool: "bool", int: "int", str: "string", datetime: "date", list: "array"}
+    types = {
+        bool: "bool",
+        int: "int",
+        str: "string",
+        datetime: "date",
+        list: "array",
+        dict: "object",
+    }
     if type(value) is int and not -(2**31) <= value < 2**31:
         return "long"
     return types[type(value)]
@@ -223,7 +233,11 @@ async def test_documents_carry_every_field_their_validator_requires(store: Mongo
         PostCreate(title="Hello world", content="x" * 20, author_id=author.id, tags=["A", "b"])
     )
     await store.categories.create(CategoryCreate(name="Books"))
-    await store.products.create(ProductCreate(name="Loose", price=Decimal("1.50")))
+    loose = await store.products.create(ProductCreate(name="Loose", price=Decimal("1.50"), stock=2))
+    await store.products.delete(loose.id)
+    await store.products.restore(loose.id)
+    items = [OrderItem(product_id=loose.id, quantity=1)]
+    await store.orders.place(OrderCreate(user_id=author.id, items=items))
 
     for collection, validator in VALIDATORS.items():
         schema = validator["$jsonSchema"]

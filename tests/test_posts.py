@@ -122,6 +122,7 @@ async def test_tag_counts(client: httpx.AsyncClient) -> None:
             {"name": "web", "post_count": 2},
         ],
         "total": 3,
+        "next_cursor": None,
         "skip": 0,
         "limit": 20,
     }

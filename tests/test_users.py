@@ -162,7 +162,7 @@ async def test_user_posts(client: httpx.AsyncClient) -> None:
     assert missing.json() == {"detail": "User not found"}
     user = await create_user(client)
     empty = (await client.get(f"/users/{user['id']}/posts")).json()
-    assert empty == {"items": [], "total": 0, "skip": 0, "limit": 20}
+    assert empty == {"items": [], "total": 0, "skip": 0, "limit": 20, "next_cursor": None}
     other = await create_user(client, email="other@example.com")
     for owner, title in ((user, "Mine first"), (other, "Not mine"), (user, "Mine second")):
         body = {"title": title, "content": "x" * 20, "author_id": owner["id"]}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
+from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
 from api.deps import StorageDep
 from api.errors import responses
+from api.pagination import CursorsDep
 from api.routers.params import ResourceId
 from storage.types import Category, CategoryCreate, CategoryQuery, CategoryUpdate, Page
 
@@ -15,35 +17,55 @@ router = APIRouter(prefix="/categories", tags=["categories"])
 
 
 @router.post("", status_code=201, responses=responses(409))
-async def create_category(data: CategoryCreate, storage: StorageDep) -> Category:
+async def create_category(
+    data: CategoryCreate, storage: StorageDep, response: Response
+) -> Category:
     """Create a category; 409 if the name is taken in any letter case."""
-    return await storage.categories.create(data)
+    return tagged(await storage.categories.create(data), response)
 
 
 @router.get("")
 async def list_categories(
-    query: Annotated[CategoryQuery, Query()], storage: StorageDep
+    query: Annotated[CategoryQuery, Query()],
+    storage: StorageDep,
+    cursors: CursorsDep,
+    request: Request,
 ) -> Page[Category]:
     """List categories."""
-    return await storage.categories.list(query)
+    return await cursors.page(request, query, storage.categories.list)
 
 
-@router.get("/{category_id}", responses=responses(404))
-async def get_category(category_id: ResourceId, storage: StorageDep) -> Category:
-    """Read one category."""
-    return await storage.categories.get(category_id)
+@router.get("/{category_id}", response_model=Category, responses=responses(304, 404))
+async def get_category(
+    category_id: ResourceId,
+    storage: StorageDep,
+    response: Response,
+    if_none_match: IfNoneMatch = None,
+) -> Any:
+    """Read one category (304 if ``If-None-Match`` names its current ETag)."""
+    return unless_unchanged(await storage.categories.get(category_id), response, if_none_match)
 
 
-@router.patch("/{category_id}", responses=responses(404, 409))
+@router.patch("/{category_id}", responses=responses(404, 409, 412))
 async def update_category(
-    category_id: ResourceId, changes: CategoryUpdate, storage: StorageDep
+    category_id: ResourceId,
+    changes: CategoryUpdate,
+    storage: StorageDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> Category:
     """Rename or describe a category."""
-    return await storage.categories.update(category_id, changes)
+    return tagged(await storage.categories.update(category_id, changes, if_match), response)
 
 
-@router.delete("/{category_id}", status_code=204, responses=responses(404, 409))
-async def delete_category(category_id: ResourceId, storage: StorageDep) -> Response:
-    """Delete a category; 409 while products still belong to it."""
-    await storage.categories.delete(category_id)
+@router.delete("/{category_id}", status_code=204, responses=responses(404, 409, 412))
+async def delete_category(
+    category_id: ResourceId, storage: StorageDep, if_match: IfMatch = None
+) -> Response:
+    """Delete a category; 409 while products that are not deleted belong to it.
+
+    Deleted products that still name it lose their category (a restored one
+    comes back without).
+    """
+    await storage.categories.delete(category_id, if_match)
     return Response(status_code=204)

@@ -2,48 +2,82 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
+from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
 from api.deps import StorageDep
 from api.errors import responses
+from api.pagination import CursorsDep
 from api.routers.params import ResourceId
-from storage.types import Page, Product, ProductCreate, ProductQuery, ProductUpdate
+from storage.types import Page, Product, ProductBatch, ProductCreate, ProductQuery, ProductUpdate
 
 router = APIRouter(prefix="/products", tags=["products"])
 
 
 @router.post("", status_code=201, responses=responses(404))
-async def create_product(data: ProductCreate, storage: StorageDep) -> Product:
+async def create_product(data: ProductCreate, storage: StorageDep, response: Response) -> Product:
     """Create a product; 404 if ``category_id`` names no category."""
-    return await storage.products.create(data)
+    return tagged(await storage.products.create(data), response)
+
+
+@router.post("/bulk", status_code=201, responses=responses(404))
+async def create_products(data: ProductBatch, storage: StorageDep) -> list[Product]:
+    """Create 1-1000 products, all or none; 404 names every missing category."""
+    return await storage.products.create_many(data)
 
 
 @router.get("")
 async def list_products(
-    query: Annotated[ProductQuery, Query()], storage: StorageDep
+    query: Annotated[ProductQuery, Query()],
+    storage: StorageDep,
+    cursors: CursorsDep,
+    request: Request,
 ) -> Page[Product]:
-    """List products by category, price range, stock or name text ``q``."""
-    return await storage.products.list(query)
+    """List products by category, price range, stock or name text ``q``.
+
+    Deleted products are left out; ``deleted=only`` lists them instead,
+    ``deleted=include`` with the others.
+    """
+    return await cursors.page(request, query, storage.products.list)
 
 
-@router.get("/{product_id}", responses=responses(404))
-async def get_product(product_id: ResourceId, storage: StorageDep) -> Product:
-    """Read one product with its category."""
-    return await storage.products.get(product_id)
+@router.get("/{product_id}", response_model=Product, responses=responses(304, 404))
+async def get_product(
+    product_id: ResourceId,
+    storage: StorageDep,
+    response: Response,
+    if_none_match: IfNoneMatch = None,
+) -> Any:
+    """Read one product with its category (404 once deleted)."""
+    return unless_unchanged(await storage.products.get(product_id), response, if_none_match)
 
 
-@router.patch("/{product_id}", responses=responses(404))
+@router.patch("/{product_id}", responses=responses(404, 412))
 async def update_product(
-    product_id: ResourceId, changes: ProductUpdate, storage: StorageDep
+    product_id: ResourceId,
+    changes: ProductUpdate,
+    storage: StorageDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> Product:
     """Change price, stock, name or category (``null`` removes the category)."""
-    return await storage.products.update(product_id, changes)
+    return tagged(await storage.products.update(product_id, changes, if_match), response)
 
 
-@router.delete("/{product_id}", status_code=204, responses=responses(404))
-async def delete_product(product_id: ResourceId, storage: StorageDep) -> Response:
-    """Delete a product."""
-    await storage.products.delete(product_id)
+@router.delete("/{product_id}", status_code=204, responses=responses(404, 412))
+async def delete_product(
+    product_id: ResourceId, storage: StorageDep, if_match: IfMatch = None
+) -> Response:
+    """Delete a product: it is hidden and cannot be ordered, but orders keep it."""
+    await storage.products.delete(product_id, if_match)
     return Response(status_code=204)
+
+
+@router.post("/{product_id}/restore", responses=responses(404, 409))
+async def restore_product(
+    product_id: ResourceId, storage: StorageDep, response: Response
+) -> Product:
+    """Bring a deleted product back; 409 if it is not deleted."""
+    return tagged(await storage.products.restore(product_id), response)

@@ -15,13 +15,21 @@ from storage.mongo.documents import (
     Document,
     Session,
     find_page,
+    new_document,
     next_id,
     update_fields,
+    versioned,
 )
-from storage.mongo.queries import sort_spec
 from storage.mongo.runner import Runner
 from storage.types import CATEGORIES as LISTING
-from storage.types import Category, CategoryCreate, CategoryQuery, CategoryUpdate, Page, utc_now
+from storage.types import (
+    Category,
+    CategoryCreate,
+    CategoryQuery,
+    CategoryUpdate,
+    Page,
+    ensure_current,
+)
 
 
 def to_category(doc: Document) -> Category:
@@ -32,6 +40,7 @@ def to_category(doc: Document) -> Category:
         description=doc["description"],
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
+        version=doc["version"],
     )
 
 
@@ -46,13 +55,7 @@ class MongoCategoryStore:
 
     async def create(self, data: CategoryCreate) -> Category:
         """Insert a category; the unique index on ``name_key`` decides conflicts."""
-        now = utc_now()
-        doc: Document = {
-            **LISTING.with_keys(data.model_dump()),
-            GUARD: 0,
-            "created_at": now,
-            "updated_at": now,
-        }
+        doc = new_document({**LISTING.with_keys(data.model_dump()), GUARD: 0})
 
         async def insert() -> None:
             doc["_id"] = await next_id(self._db, CATEGORIES)
@@ -70,40 +73,63 @@ class MongoCategoryStore:
 
     async def list(self, query: CategoryQuery) -> Page[Category]:
         """Return a page of categories in the requested order."""
-        docs, total = await self._run.run(
-            lambda: find_page(self._categories, {}, query, sort_spec(query.sort_key))
-        )
-        items = [to_category(d) for d in docs]
-        return Page(items=items, total=total, skip=query.skip, limit=query.limit)
+        docs, total = await self._run.run(lambda: find_page(self._categories, {}, query))
+        return Page.of([to_category(d) for d in docs], query, total)
 
-    async def update(self, category_id: int, changes: CategoryUpdate) -> Category:
+    async def update(
+        self, category_id: int, changes: CategoryUpdate, expected: str | None = None
+    ) -> Category:
         """Set the sent fields (a new name moves ``name_key`` with it) and ``updated_at``."""
         fields = LISTING.with_keys(changes.changes())
-        doc = await self._run.run(
-            lambda: update_fields(self._categories, category_id, fields),
-            duplicate=CATEGORY_NAME_TAKEN,
-        )
+
+        async def update(session: Session | None) -> Document | None:
+            if expected is None:
+                return await update_fields(self._categories, category_id, fields, session)
+            current = await self._current(session, category_id, expected)
+            doc = await update_fields(self._categories, category_id, fields, session, current)
+            return versioned(doc)
+
+        if expected is None:
+            doc = await self._run.run(lambda: update(None), duplicate=CATEGORY_NAME_TAKEN)
+        else:
+            doc = await self._run.transaction(update, duplicate=CATEGORY_NAME_TAKEN)
         if doc is None:
             raise NotFound(CATEGORY_NOT_FOUND)
         return to_category(doc)
 
-    async def delete(self, category_id: int) -> None:
-        """Delete a category that no product uses, in one transaction.
+    async def delete(self, category_id: int, expected: str | None = None) -> None:
+        """Delete a category that no live product uses, in one transaction.
 
         A product being filed under it meanwhile writes the category's document
         (``Runner.guard``), so the two transactions conflict and one is retried:
         the product then finds no category (404), or this delete finds the
         product (409). No product is ever left naming a missing category.
+        Deleted products that still name it lose their category.
         """
 
         async def delete(session: Session) -> None:
-            result = await self._categories.delete_one({"_id": category_id}, session=session)
+            current = await self._current(session, category_id, expected)
+            filter_ = {"_id": category_id, "version": current["version"]}
+            result = await self._categories.delete_one(filter_, session=session)
             if result.deleted_count == 0:
-                raise NotFound(CATEGORY_NOT_FOUND)
-            used = await self._products.find_one(
-                {"category_id": category_id}, {"_id": 1}, session=session
-            )
-            if used is not None:
+                versioned(None)
+            live = {"category_id": category_id, "deleted_at": None}
+            if await self._products.find_one(live, {"_id": 1}, session=session) is not None:
                 raise Conflict(CATEGORY_HAS_PRODUCTS)  # aborts: the category stays
+            await self._products.update_many(
+                {"category_id": category_id},
+                {"$set": {"category_id": None}, "$inc": {"version": 1}},
+                session=session,
+            )
 
         await self._run.transaction(delete)
+
+    async def _current(
+        self, session: Session | None, category_id: int, expected: str | None
+    ) -> Document:
+        """The category as it is in this transaction, checked against ``expected``."""
+        doc = await self._categories.find_one({"_id": category_id}, session=session)
+        if doc is None:
+            raise NotFound(CATEGORY_NOT_FOUND)
+        ensure_current(to_category(doc), expected)
+        return doc

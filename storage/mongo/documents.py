@@ -9,8 +9,10 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from storage.errors import PreconditionFailed
+from storage.mongo.queries import keyset, sort_spec
 from storage.types import utc_now
-from storage.types.common import PageQuery
+from storage.types.common import ListQuery
 
 Document = dict[str, Any]
 Database = AsyncDatabase[Document]
@@ -21,9 +23,10 @@ USERS = "users"
 POSTS = "posts"
 CATEGORIES = "categories"
 PRODUCTS = "products"
+ORDERS = "orders"
 COUNTERS = "counters"
 META = "meta"
-RESOURCES = (USERS, POSTS, CATEGORIES, PRODUCTS)
+RESOURCES = (USERS, POSTS, CATEGORIES, PRODUCTS, ORDERS)
 """Collections holding resources; each has a counter document named after it."""
 GUARD = "txn_guard"
 """A counter on users and categories that transactions depending on them bump
@@ -31,7 +34,12 @@ GUARD = "txn_guard"
 
 
 async def next_id(db: Database, collection: str) -> int:
-    """Reserve the next integer id of ``collection`` from its counter document.
+    """Reserve the next integer id of ``collection`` from its counter document."""
+    return (await reserve_ids(db, collection, 1))[0]
+
+
+async def reserve_ids(db: Database, collection: str, count: int) -> list[int]:
+    """Reserve ``count`` consecutive ids of ``collection`` in one counter step.
 
     ``$inc`` on one document is atomic, so concurrent inserts never share an id;
     a failed insert leaves a gap, as an SQL sequence would. It runs outside
@@ -40,47 +48,76 @@ async def next_id(db: Database, collection: str) -> int:
     """
     counter = await db[COUNTERS].find_one_and_update(
         {"_id": collection},
-        {"$inc": {"seq": 1}},
+        {"$inc": {"seq": count}},
         upsert=True,
         return_document=ReturnDocument.AFTER,
     )
     assert counter is not None  # upsert=True with AFTER always returns the document
-    return int(counter["seq"])
+    last = int(counter["seq"])
+    return list(range(last - count + 1, last + 1))
+
+
+def new_document(fields: Document) -> Document:
+    """A resource document's bookkeeping fields for an insert: timestamps and version 1."""
+    now = utc_now()
+    return {**fields, "created_at": now, "updated_at": now, "version": 1}
 
 
 async def update_fields(
-    collection: Collection, doc_id: int, fields: Document, session: Session | None = None
+    collection: Collection,
+    doc_id: int,
+    fields: Document,
+    session: Session | None = None,
+    current: Document | None = None,
+    match: Document | None = None,
 ) -> Document | None:
-    """Set ``fields`` and bump ``updated_at`` on one document; return it as it now is.
+    """Set ``fields``, bump ``updated_at`` and ``version`` on one document; return it now.
 
-    None if there is no such document. An empty patch changes nothing, not even
-    ``updated_at`` (as on SQL): it only reads the document.
+    With ``current`` (the document as read, checked against an If-Match) the
+    write applies only to that version: the check is part of the write.
+    ``match`` adds conditions (e.g. not deleted). None if no document matches.
+    An empty patch changes nothing, not even ``updated_at`` (as on SQL).
     """
+    filter_ = {"_id": doc_id, **(match or {})}
+    if current is not None:
+        filter_["version"] = current["version"]
     if not fields:
-        return await collection.find_one({"_id": doc_id}, session=session)
+        return await collection.find_one(filter_, session=session)
     return await collection.find_one_and_update(
-        {"_id": doc_id},
-        {"$set": {**fields, "updated_at": utc_now()}},
+        filter_,
+        {"$set": {**fields, "updated_at": utc_now()}, "$inc": {"version": 1}},
         return_document=ReturnDocument.AFTER,
         session=session,
     )
 
 
+def versioned(doc: Document | None) -> Document:
+    """The result of a write conditioned on a version: None means it changed meanwhile."""
+    if doc is None:
+        raise PreconditionFailed("The resource has changed meanwhile; read it again")
+    return doc
+
+
 async def find_page(
     collection: Collection,
     filter_: Document,
-    query: PageQuery,
-    sort: list[tuple[str, int]],
+    query: ListQuery,
     session: Session | None = None,
     projection: Document | None = None,
-) -> tuple[list[Document], int]:
-    """Return one page of documents matching ``filter_`` and the total number matching.
+) -> tuple[list[Document], int | None]:
+    """Up to ``limit + 1`` documents of the page, and the total matching (None: not counted).
 
-    Always two round trips, whatever the page size.
+    Two round trips at any page size (one with ``count=false``). After a
+    cursor's position the page starts with a keyset condition, which the
+    ``(field, _id)`` indexes serve, instead of skipping documents.
     """
-    cursor = collection.find(filter_, projection, session=session)
-    docs = await cursor.sort(sort).skip(query.skip).limit(query.limit).to_list()
-    total = await collection.count_documents(filter_, session=session)
+    position = keyset(query)
+    paged = {"$and": [filter_, position]} if position else filter_
+    cursor = collection.find(paged, projection, session=session).sort(sort_spec(query.sort_key))
+    if query.position is None:
+        cursor = cursor.skip(query.skip)
+    docs = await cursor.limit(query.limit + 1).to_list()
+    total = await collection.count_documents(filter_, session=session) if query.count else None
     return docs, total
 
 

@@ -18,14 +18,24 @@ from storage.mongo.documents import (
     Session,
     find_by_ids,
     find_page,
+    new_document,
     next_id,
     update_fields,
+    versioned,
 )
-from storage.mongo.queries import query_filter, sort_spec
+from storage.mongo.queries import query_filter
 from storage.mongo.runner import Runner
 from storage.mongo.users import to_user
 from storage.types import POSTS as LISTING
-from storage.types import Page, Post, PostCreate, PostQuery, PostUpdate, utc_now
+from storage.types import (
+    Page,
+    Post,
+    PostCreate,
+    PostQuery,
+    PostUpdate,
+    ensure_current,
+    utc_now,
+)
 
 
 def to_post(doc: Document, author: Document) -> Post:
@@ -39,6 +49,7 @@ def to_post(doc: Document, author: Document) -> Post:
         author=to_user(author),
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
+        version=doc["version"],
     )
 
 
@@ -57,12 +68,7 @@ class MongoPostStore:
 
     async def create(self, data: PostCreate) -> Post:
         """Insert a post for an existing author, in one transaction with the author check."""
-        now = utc_now()
-        doc: Document = {
-            **LISTING.with_keys(data.model_dump()),
-            "created_at": now,
-            "updated_at": now,
-        }
+        doc = new_document(LISTING.with_keys(data.model_dump()))
         doc["_id"] = await self._run.run(lambda: next_id(self._db, POSTS))
 
         async def insert(session: Session) -> Document:
@@ -101,11 +107,19 @@ class MongoPostStore:
             raise NotFound(USER_NOT_FOUND)
         return page
 
-    async def update(self, post_id: int, changes: PostUpdate) -> Post:
+    async def update(self, post_id: int, changes: PostUpdate, expected: str | None = None) -> Post:
         """Set the sent fields (``tags`` replaces the list) and ``updated_at``."""
         fields = LISTING.with_keys(changes.changes())
-        doc = await self._run.run(lambda: update_fields(self._posts, post_id, fields))
-        return await self._with_author(doc)
+        if expected is None:
+            doc = await self._run.run(lambda: update_fields(self._posts, post_id, fields))
+            return await self._with_author(doc)
+
+        async def update(session: Session) -> Post:
+            current = await self._current(session, post_id, expected)
+            doc = versioned(await update_fields(self._posts, post_id, fields, session, current))
+            return to_post(doc, await self._author_of(session, doc))
+
+        return await self._run.transaction(update)
 
     async def publish(self, post_id: int) -> Post:
         """Mark the post published; ``updated_at`` moves only if it was a draft."""
@@ -114,18 +128,43 @@ class MongoPostStore:
             # Matching on published=False makes the change atomic and idempotent.
             doc = await self._posts.find_one_and_update(
                 {"_id": post_id, "published": False},
-                {"$set": {"published": True, "updated_at": utc_now()}},
+                {"$set": {"published": True, "updated_at": utc_now()}, "$inc": {"version": 1}},
+                SHOWN,
                 return_document=ReturnDocument.AFTER,
             )
-            return doc or await self._posts.find_one({"_id": post_id})
+            return doc or await self._posts.find_one({"_id": post_id}, SHOWN)
 
         return await self._with_author(await self._run.run(publish))
 
-    async def delete(self, post_id: int) -> None:
+    async def delete(self, post_id: int, expected: str | None = None) -> None:
         """Delete one post or raise ``NotFound``."""
-        result = await self._run.run(lambda: self._posts.delete_one({"_id": post_id}))
-        if result.deleted_count == 0:
+        if expected is None:
+            result = await self._run.run(lambda: self._posts.delete_one({"_id": post_id}))
+            if result.deleted_count == 0:
+                raise NotFound(POST_NOT_FOUND)
+            return
+
+        async def delete(session: Session) -> None:
+            current = await self._current(session, post_id, expected)
+            filter_ = {"_id": post_id, "version": current["version"]}
+            if (await self._posts.delete_one(filter_, session=session)).deleted_count == 0:
+                versioned(None)
+
+        await self._run.transaction(delete)
+
+    async def _current(self, session: Session, post_id: int, expected: str) -> Document:
+        """The post as it is in this transaction, checked against ``expected`` (If-Match)."""
+        doc = await self._posts.find_one({"_id": post_id}, SHOWN, session=session)
+        if doc is None:
             raise NotFound(POST_NOT_FOUND)
+        ensure_current(to_post(doc, await self._author_of(session, doc)), expected)
+        return doc
+
+    async def _author_of(self, session: Session, doc: Document) -> Document:
+        author = await self._users.find_one({"_id": doc["author_id"]}, session=session)
+        if author is None:  # deleted with its posts since this post was read
+            raise NotFound(POST_NOT_FOUND)
+        return author
 
     async def _with_author(self, doc: Document | None) -> Post:
         if doc is None:
@@ -144,15 +183,13 @@ class MongoPostStore:
                 known = await self._users.find_one({"_id": author_id}, session=session)
                 if known is None:
                     return None
-            docs, total = await find_page(
-                self._posts, query_filter(query), query, sort_spec(query.sort_key), session, SHOWN
-            )
+            docs, total = await find_page(self._posts, query_filter(query), query, session, SHOWN)
             if known is not None:
                 authors = {known["_id"]: known}
             else:
                 ids = {d["author_id"] for d in docs}
                 authors = await find_by_ids(self._users, ids, session)
             items = [to_post(d, authors[d["author_id"]]) for d in docs]
-            return Page(items=items, total=total, skip=query.skip, limit=query.limit)
+            return Page.of(items, query, total)
 
         return await self._run.snapshot(read)

@@ -14,11 +14,11 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from storage.money import to_cents
-from storage.mongo.documents import Document
 from storage.types import SortKey
 from storage.types.common import ListQuery
 from storage.types.schema import Listing
 
+Document = dict[str, Any]
 STORED = {"id": "_id", "price": "price_cents"}
 """Declared field -> document field, where they differ."""
 CONVERT: dict[str, Callable[[Any], Any]] = {"price": to_cents}
@@ -45,6 +45,9 @@ def query_filter(query: ListQuery) -> Document:
                 filter_[field] = {**filter_.get(field, {}), "$lte": value}
             case "positive":
                 filter_[field] = {"$gt": 0} if value else 0
+            case "presence":
+                if value != "include":
+                    filter_[field] = {"$ne": None} if value == "only" else None
             case "contains":
                 # Keys and value are both folded: a plain, case-sensitive substring
                 # test, with the value's regex syntax escaped (re.escape output is PCRE).
@@ -53,6 +56,20 @@ def query_filter(query: ListQuery) -> Document:
                     {"$or": [{stored(name): pattern} for name in declared.fields]}
                 )
     return filter_
+
+
+def keyset(query: ListQuery) -> Document | None:
+    """Documents that come after ``query.position`` in the query's order (None: no position)."""
+    position = query.position
+    if position is None:
+        return None
+    key = query.sort_key
+    field = stored(key.field)
+    value = CONVERT.get(key.field, lambda v: v)(position.value)
+    if field == "_id":
+        return {"_id": {"$lt" if key.descending else "$gt": position.id}}
+    beyond = {field: {"$lt" if key.descending else "$gt": value}}
+    return {"$or": [beyond, {field: value, "_id": {"$gt": position.id}}]}
 
 
 def sort_spec(key: SortKey) -> list[tuple[str, int]]:

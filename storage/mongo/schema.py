@@ -25,7 +25,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pymongo import IndexModel, UpdateOne
+from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.errors import CollectionInvalid, OperationFailure
 
 from storage.errors import NotMigrated
@@ -35,6 +35,7 @@ from storage.mongo.documents import (
     COUNTERS,
     GUARD,
     META,
+    ORDERS,
     POSTS,
     PRODUCTS,
     RESOURCES,
@@ -69,6 +70,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     POSTS: indexes(POST_LISTING),
     CATEGORIES: indexes(CATEGORY_LISTING),
     PRODUCTS: indexes(PRODUCT_LISTING),
+    # A user's orders, newest first: the filter and the order in one index.
+    ORDERS: [IndexModel([("user_id", ASCENDING), ("_id", ASCENDING)], name="user_id_id")],
 }
 """Indexes of each collection, derived from the list declarations."""
 
@@ -102,8 +105,19 @@ async def _folded_keys(db: Database) -> None:
     await _backfill(db, PRODUCTS, PRODUCT_LISTING, guard=False)
 
 
+async def _versions_and_soft_delete(db: Database) -> None:
+    """Version 3: every record's ``version`` (for ETags); products' ``deleted_at``."""
+    for collection in (USERS, POSTS, CATEGORIES, PRODUCTS):
+        missing = {"version": {"$exists": False}}
+        await db[collection].update_many(missing, {"$set": {"version": 1}})
+    await db[PRODUCTS].update_many(
+        {"deleted_at": {"$exists": False}}, {"$set": {"deleted_at": None}}
+    )
+
+
 DATA_STEPS: dict[int, Callable[[Database], Awaitable[None]]] = {
     2: _folded_keys,
+    3: _versions_and_soft_delete,
 }
 """Version -> the step that brings the data of the version before it up to it."""
 SCHEMA_VERSION = max(DATA_STEPS, default=1)

@@ -5,12 +5,20 @@ from __future__ import annotations
 from storage.mongo.categories import MongoCategoryStore
 from storage.mongo.connection import Connection
 from storage.mongo.documents import Database
+from storage.mongo.orders import MongoOrderStore
 from storage.mongo.posts import MongoPostStore
 from storage.mongo.products import MongoProductStore
 from storage.mongo.runner import Runner
 from storage.mongo.tags import MongoTagStore
 from storage.mongo.users import MongoUserStore
-from storage.protocol import CategoryStore, PostStore, ProductStore, TagStore, UserStore
+from storage.protocol import (
+    CategoryStore,
+    OrderStore,
+    PostStore,
+    ProductStore,
+    TagStore,
+    UserStore,
+)
 
 
 class MongoStorage:
@@ -33,6 +41,7 @@ class MongoStorage:
         self.tags: TagStore = MongoTagStore(self.runner)
         self.categories: CategoryStore = MongoCategoryStore(self.runner)
         self.products: ProductStore = MongoProductStore(self.runner)
+        self.orders: OrderStore = MongoOrderStore(self.runner)
 
     async def ping(self) -> None:
         """Round-trip to the server. Raises ``Unavailable`` if it does not answer."""

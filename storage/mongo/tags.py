@@ -18,16 +18,37 @@ def _pipeline(query: TagQuery) -> list[Document]:
     sort: Document = {"_id": direction}
     if key.field == "post_count":
         sort = {"post_count": direction, "_id": ASCENDING}
-    page: list[Document] = [{"$sort": sort}]
-    if query.skip:  # $skip 0 is a no-op; leaving it out spares every server version the edge case
+    page: list[Document] = []
+    position = query.position
+    if position is not None:
+        # After the last tag seen: the name (unique) breaks ties, as on SQL.
+        beyond = "$lt" if key.descending else "$gt"
+        if key.field == "post_count":
+            page.append(
+                {
+                    "$match": {
+                        "$or": [
+                            {"post_count": {beyond: position.value}},
+                            {"post_count": position.value, "_id": {"$gt": position.id}},
+                        ]
+                    }
+                }
+            )
+        else:
+            page.append({"$match": {"_id": {beyond: position.id}}})
+    page.append({"$sort": sort})
+    if query.skip and position is None:  # $skip 0 is a no-op some servers dislike
         page.append({"$skip": query.skip})
-    page.append({"$limit": query.limit})
+    page.append({"$limit": query.limit + 1})
+    facets: Document = {"items": page}
+    if query.count:
+        facets["total"] = [{"$count": "n"}]
     return [
         {"$unwind": "$tags"},
         # Tags are de-duplicated per post, so counting elements counts posts.
         {"$group": {"_id": "$tags", "post_count": {"$sum": 1}}},
         # One round trip for the page and the number of distinct tags.
-        {"$facet": {"items": page, "total": [{"$count": "n"}]}},
+        {"$facet": facets},
     ]
 
 
@@ -48,6 +69,8 @@ class MongoTagStore:
         results = await self._run.run(aggregate)
         # $facet always yields exactly one document; $count yields none for no input.
         facet = results[0]
-        total = facet["total"][0]["n"] if facet["total"] else 0
+        total = None
+        if query.count:
+            total = facet["total"][0]["n"] if facet["total"] else 0
         items = [TagCount(name=row["_id"], post_count=row["post_count"]) for row in facet["items"]]
-        return Page(items=items, total=total, skip=query.skip, limit=query.limit)
+        return Page.of(items, query, total)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from storage.errors import NotFound
-from storage.messages import EMAIL_TAKEN, USER_NOT_FOUND
+from typing import Any
+
+from storage.errors import Conflict, NotFound
+from storage.messages import EMAIL_TAKEN, USER_NOT_FOUND, emails_taken
 from storage.mongo.documents import (
     GUARD,
     POSTS,
@@ -11,13 +13,17 @@ from storage.mongo.documents import (
     Document,
     Session,
     find_page,
+    new_document,
     next_id,
+    reserve_ids,
     update_fields,
+    versioned,
 )
-from storage.mongo.queries import query_filter, sort_spec
+from storage.mongo.queries import query_filter
 from storage.mongo.runner import Runner
 from storage.types import USERS as LISTING
-from storage.types import Page, User, UserCreate, UserQuery, UserUpdate, utc_now
+from storage.types import Page, User, UserCreate, UserQuery, UserUpdate, ensure_current
+from storage.types.text import fold
 
 
 def to_user(doc: Document) -> User:
@@ -31,7 +37,12 @@ def to_user(doc: Document) -> User:
         is_active=doc["is_active"],
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
+        version=doc["version"],
     )
+
+
+def _document(data: UserCreate) -> Document:
+    return new_document({**LISTING.with_keys(data.model_dump()), GUARD: 0})
 
 
 class MongoUserStore:
@@ -45,13 +56,7 @@ class MongoUserStore:
 
     async def create(self, data: UserCreate) -> User:
         """Insert a user; the unique index on ``email_key`` decides conflicts."""
-        now = utc_now()
-        doc: Document = {
-            **LISTING.with_keys(data.model_dump()),
-            GUARD: 0,
-            "created_at": now,
-            "updated_at": now,
-        }
+        doc = _document(data)
 
         async def insert() -> None:
             doc["_id"] = await next_id(self._db, USERS)
@@ -59,6 +64,38 @@ class MongoUserStore:
 
         await self._run.run(insert, duplicate=EMAIL_TAKEN)
         return to_user(doc)
+
+    async def create_many(self, data: list[UserCreate]) -> list[User]:
+        """Insert all users or none: ids in one counter step, one ``insert_many`` transaction."""
+        docs = [_document(user) for user in data]
+        await self._run.run(lambda: self._refuse_taken_emails(data))
+        ids = await self._run.run(lambda: reserve_ids(self._db, USERS, len(docs)))
+        for doc, doc_id in zip(docs, ids, strict=True):
+            doc["_id"] = doc_id
+
+        async def insert(session: Session) -> None:
+            await self._users.insert_many(docs, ordered=True, session=session)
+
+        try:
+            await self._run.transaction(insert, duplicate=EMAIL_TAKEN)
+        except Conflict:
+            # Taken meanwhile by a concurrent insert: name them all, as the check would.
+            await self._run.run(lambda: self._refuse_taken_emails(data))
+            raise
+        return [to_user(doc) for doc in docs]
+
+    async def _refuse_taken_emails(self, data: list[UserCreate]) -> None:
+        keys = [fold(user.email) for user in data]
+        cursor = self._users.find({"email_key": {"$in": sorted(set(keys))}}, {"email_key": 1})
+        stored = {doc["email_key"] for doc in await cursor.to_list()}
+        seen: set[str] = set()
+        conflicts: list[dict[str, Any]] = []
+        for index, (user, key) in enumerate(zip(data, keys, strict=True)):
+            if key in stored or key in seen:
+                conflicts.append({"index": index, "email": user.email})
+            seen.add(key)
+        if conflicts:
+            raise Conflict(emails_taken([c["email"] for c in conflicts]), details=conflicts)
 
     async def get(self, user_id: int) -> User:
         """Return one user or raise ``NotFound``."""
@@ -70,23 +107,31 @@ class MongoUserStore:
     async def list(self, query: UserQuery) -> Page[User]:
         """Return a page of users matching the filters, in the requested order."""
         docs, total = await self._run.run(
-            lambda: find_page(self._users, query_filter(query), query, sort_spec(query.sort_key))
+            lambda: find_page(self._users, query_filter(query), query)
         )
-        items = [to_user(d) for d in docs]
-        return Page(items=items, total=total, skip=query.skip, limit=query.limit)
+        return Page.of([to_user(d) for d in docs], query, total)
 
-    async def update(self, user_id: int, changes: UserUpdate) -> User:
+    async def update(self, user_id: int, changes: UserUpdate, expected: str | None = None) -> User:
         """Set the sent fields and ``updated_at`` atomically; a taken email is a ``Conflict``."""
         fields = LISTING.with_keys(changes.changes())
-        doc = await self._run.run(
-            lambda: update_fields(self._users, user_id, fields), duplicate=EMAIL_TAKEN
-        )
+
+        async def update(session: Session | None) -> Document | None:
+            if expected is None:
+                return await update_fields(self._users, user_id, fields, session)
+            current = await self._current(session, user_id)
+            ensure_current(to_user(current), expected)
+            return versioned(await update_fields(self._users, user_id, fields, session, current))
+
+        if expected is None:
+            doc = await self._run.run(lambda: update(None), duplicate=EMAIL_TAKEN)
+        else:
+            doc = await self._run.transaction(update, duplicate=EMAIL_TAKEN)
         if doc is None:
             raise NotFound(USER_NOT_FOUND)
         return to_user(doc)
 
-    async def delete(self, user_id: int) -> None:
-        """Delete the user and every post they wrote, in one transaction.
+    async def delete(self, user_id: int, expected: str | None = None) -> None:
+        """Delete the user and every post they wrote, in one transaction (orders stay).
 
         A post being written for this user meanwhile writes the user's document
         (``Runner.guard``), so it conflicts with this delete and is retried:
@@ -94,9 +139,17 @@ class MongoUserStore:
         """
 
         async def delete(session: Session) -> None:
+            if expected is not None:
+                ensure_current(to_user(await self._current(session, user_id)), expected)
             result = await self._users.delete_one({"_id": user_id}, session=session)
             if result.deleted_count == 0:
                 raise NotFound(USER_NOT_FOUND)
             await self._posts.delete_many({"author_id": user_id}, session=session)
 
         await self._run.transaction(delete)
+
+    async def _current(self, session: Session | None, user_id: int) -> Document:
+        doc = await self._users.find_one({"_id": user_id}, session=session)
+        if doc is None:
+            raise NotFound(USER_NOT_FOUND)
+        return doc

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.mongo.documents import CATEGORIES, GUARD, POSTS, PRODUCTS, USERS
+from storage.mongo.documents import CATEGORIES, GUARD, ORDERS, POSTS, PRODUCTS, USERS
 
 _ID = {"bsonType": ["int", "long"], "minimum": 1}
 _STRING = {"bsonType": "string"}
@@ -21,7 +21,13 @@ _INT = {"bsonType": ["int", "long"]}
 
 def _object(**properties: dict[str, Any]) -> dict[str, Any]:
     # Every field is required (documents carry explicit nulls) and nothing else is allowed.
-    fields = {"_id": _ID, **properties, "created_at": _DATE, "updated_at": _DATE}
+    fields = {
+        "_id": _ID,
+        **properties,
+        "created_at": _DATE,
+        "updated_at": _DATE,
+        "version": {**_INT, "minimum": 1},
+    }
     return {
         "$jsonSchema": {
             "bsonType": "object",
@@ -65,6 +71,34 @@ VALIDATORS: dict[str, dict[str, Any]] = {
         price_cents={**_INT, "minimum": 1},
         stock={**_INT, "minimum": 0},
         category_id={"bsonType": ["int", "long", "null"], "minimum": 1},
+        deleted_at={"bsonType": ["date", "null"]},
+    ),
+    ORDERS: _object(
+        user_id=_ID,
+        status={"bsonType": "string", "enum": ["placed", "cancelled"]},
+        lines={
+            "bsonType": "array",
+            "minItems": 1,
+            "items": {
+                "bsonType": "object",
+                "required": [
+                    "product_id",
+                    "name",
+                    "unit_price_cents",
+                    "quantity",
+                    "line_total_cents",
+                ],
+                "additionalProperties": False,
+                "properties": {
+                    "product_id": _ID,
+                    "name": _STRING,
+                    "unit_price_cents": {**_INT, "minimum": 1},
+                    "quantity": {**_INT, "minimum": 1},
+                    "line_total_cents": {**_INT, "minimum": 1},
+                },
+            },
+        },
+        total_cents={**_INT, "minimum": 1},
     ),
 }
 """Validator of each resource collection, by collection name."""

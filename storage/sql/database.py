@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.errors import StorageError
+from storage.errors import StorageError, Unavailable
 from storage.sql.engine import SQLITE_WRITE
-from storage.sql.errors import translate_errors
+from storage.sql.errors import is_transient, translate_errors
 from storage.sql.queries import binary
+
+T = TypeVar("T")
+RETRY_SECONDS = 5.0
+"""How long a transaction is retried after deadlocks before answering 503."""
 
 
 class Database:
@@ -58,6 +65,35 @@ class Database:
                 await session.connection(execution_options={SQLITE_WRITE: True})
                 yield session
                 await session.commit()
+
+    async def transaction(
+        self,
+        work: Callable[[AsyncSession], Awaitable[T]],
+        on_foreign_key: Callable[[], StorageError] | None = None,
+    ) -> T:
+        """Run ``work`` in one ``write`` transaction, again if it deadlocked or was refused.
+
+        Deadlocks, serialization failures and lock time-outs are retried with
+        jittered back-off for up to ``RETRY_SECONDS``: the client sees the
+        result, never the deadlock. ``work`` must be safe to run again (its
+        changes were rolled back).
+        """
+        deadline = time.monotonic() + RETRY_SECONDS
+        attempt = 0
+        while True:
+            try:
+                async with self.write(on_foreign_key) as session:
+                    return await work(session)
+            except Unavailable as exc:
+                if not is_transient(exc.__cause__) or time.monotonic() >= deadline:
+                    raise
+            attempt += 1
+            await _back_off(attempt)
+
+
+async def _back_off(attempt: int) -> None:
+    # Full jitter: transactions that deadlocked each other do not meet again in step.
+    await asyncio.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
 
 
 async def lock_row(session: AsyncSession, id_column: Any, row_id: int) -> None:

@@ -64,16 +64,37 @@ def translate_errors(on_foreign_key: Rule | None = None) -> Iterator[None]:
         yield
     except sa_exc.IntegrityError as exc:
         raise integrity_error(exc, on_foreign_key) from exc
-    except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError) as exc:
-        raise Unavailable(f"Database unavailable: {_first_line(exc)}") from exc
     except sa_exc.DBAPIError as exc:
-        if exc.connection_invalidated:
-            raise Unavailable(
-                f"Database unavailable (connection lost): {_first_line(exc)}"
-            ) from exc
-        raise
+        if is_transient(exc):  # a deadlock: retried by Database.transaction
+            raise Unavailable(f"Database busy: {_first_line(exc)}") from exc
+        translated = _translated(exc)
+        if translated is exc:
+            raise
+        raise translated from exc
+    except sa_exc.TimeoutError as exc:
+        raise Unavailable(f"Database unavailable: {_first_line(exc)}") from exc
     except (OSError, ConnectionError) as exc:
         raise Unavailable(f"Database unavailable: {exc}") from exc
+
+
+# Errors after which running the transaction again can succeed: PostgreSQL's
+# deadlock and serialization failure, MariaDB's deadlock and lock wait timeout,
+# SQLite's busy database.
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+_TRANSIENT_MYSQL_CODES = frozenset({1213, 1205})
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    """Whether the driver error behind ``exc`` means "run the transaction again"."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    original = exc.orig
+    if getattr(original, "sqlstate", None) in _TRANSIENT_SQLSTATES:
+        return True
+    args = getattr(original, "args", ())
+    if args and args[0] in _TRANSIENT_MYSQL_CODES:
+        return True
+    return "database is locked" in str(original)
 
 
 def integrity_error(exc: sa_exc.IntegrityError, on_foreign_key: Rule | None) -> StorageError:
@@ -90,6 +111,16 @@ def integrity_error(exc: sa_exc.IntegrityError, on_foreign_key: Rule | None) -> 
     # A constraint this map does not know is a bug: keep the words for the operator.
     logger.error("unrecognised constraint violation: %s", _first_line(exc), exc_info=exc)
     return Conflict("The change conflicts with data already stored")
+
+
+def _translated(exc: sa_exc.DBAPIError) -> Exception:
+    # Lost connections and servers that refuse work are "unavailable"; anything
+    # else is a bug and propagates unchanged.
+    if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+        return Unavailable(f"Database unavailable: {_first_line(exc)}")
+    if exc.connection_invalidated:
+        return Unavailable(f"Database unavailable (connection lost): {_first_line(exc)}")
+    return exc
 
 
 def _first_line(exc: sa_exc.DBAPIError | sa_exc.SQLAlchemyError) -> str:

@@ -24,6 +24,7 @@ from storage.types import (
     PostQuery,
     PostUpdate,
     User,
+    ensure_current,
     utc_now,
 )
 
@@ -45,6 +46,7 @@ def to_post(row: PostRow) -> Post:
         author=User.model_validate(row.author),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        version=row.version,
     )
 
 
@@ -91,9 +93,10 @@ class SqlPostStore:
             by_author = query.model_copy(update={"author_id": author_id})
             return await page_of_posts(conn, by_author, self._db.dialect)
 
-    async def update(self, post_id: int, changes: PostUpdate) -> Post:
+    async def update(self, post_id: int, changes: PostUpdate, expected: str | None = None) -> Post:
         async with self._db.write() as session:
             row = await _locked_post(session, post_id)
+            ensure_current(to_post(row), expected)
             fields = POSTS.with_keys(changes.changes())
             if fields:
                 if "tags" in fields:
@@ -113,8 +116,10 @@ class SqlPostStore:
                 await session.flush()
             return to_post(row)
 
-    async def delete(self, post_id: int) -> None:
+    async def delete(self, post_id: int, expected: str | None = None) -> None:
         async with self._db.write() as session:
+            if expected is not None:
+                ensure_current(to_post(await _locked_post(session, post_id)), expected)
             result = await session.execute(delete(PostRow).where(PostRow.id == post_id))
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(POST_NOT_FOUND)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, String, Table, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, Table, and_, func, or_, select, true
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -59,6 +59,12 @@ def _clause(op: Op, targets: list[Any], value: Any) -> ColumnElement[bool]:
             # Keys and value are both folded: a plain, case-sensitive substring
             # test; autoescape makes % _ and / in the value literal.
             return or_(*(target.contains(value, autoescape=True) for target in targets))
+        case "presence":
+            if value == "only":
+                return first.is_not(None)  # type: ignore[no-any-return]
+            if value == "include":
+                return true()
+            return first.is_(None)  # type: ignore[no-any-return]
 
 
 def order_by[S: Select[*tuple[Any, ...]]](
@@ -77,6 +83,52 @@ def order_by[S: Select[*tuple[Any, ...]]](
     column = binary(columns[key.field], dialect)
     first = column.desc() if key.descending else column.asc()
     return statement.order_by(first, binary(tiebreaker, dialect).asc())
+
+
+def paged[S: Select[*tuple[Any, ...]]](
+    statement: S,
+    query: ListQuery,
+    columns: Mapping[str, Any],
+    tiebreaker: Any,
+    dialect: str,
+) -> S:
+    """``statement`` ordered, started after ``query.position`` (or at ``skip``), limit + 1.
+
+    One row more than the page tells whether another page follows (``Page.of``).
+    The keyset condition compares (sort value, id) with the last item seen, so
+    each page seeks on the ``(field, id)`` index instead of counting past
+    ``skip`` rows.
+    """
+    position = after(query, columns, tiebreaker, dialect)
+    if position is not None:
+        statement = statement.where(position)
+    statement = order_by(statement, query, columns, tiebreaker, dialect)
+    if query.position is None:
+        statement = statement.offset(query.skip)
+    return statement.limit(query.limit + 1)
+
+
+def after(
+    query: ListQuery, columns: Mapping[str, Any], tiebreaker: Any, dialect: str
+) -> ColumnElement[bool] | None:
+    """Rows that come after ``query.position`` in the query's order (None: no position)."""
+    position = query.position
+    if position is None:
+        return None
+    key = query.sort_key
+    column = binary(columns[key.field], dialect)
+    tie = binary(tiebreaker, dialect)
+    if column is tie or key.field == "id":
+        return (tie < position.id) if key.descending else (tie > position.id)  # type: ignore[no-any-return]
+    beyond = (column < position.value) if key.descending else (column > position.value)
+    return or_(beyond, and_(column == position.value, tie > position.id))
+
+
+async def total(
+    conn: AsyncConnection, statement: Select[*tuple[Any, ...]], query: ListQuery
+) -> int | None:
+    """How many rows match, or None when the query asks not to count (``count=false``)."""
+    return await count(conn, statement) if query.count else None
 
 
 def binary(column: Any, dialect: str) -> Any:

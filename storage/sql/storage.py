@@ -5,10 +5,12 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.sql.catalog import SqlCategoryStore, SqlProductStore
+from storage.sql.categories import SqlCategoryStore
 from storage.sql.database import Database
 from storage.sql.errors import translate_errors
+from storage.sql.orders import SqlOrderStore
 from storage.sql.posts import SqlPostStore
+from storage.sql.products import SqlProductStore
 from storage.sql.tags import SqlTagStore
 from storage.sql.users import SqlUserStore
 
@@ -28,6 +30,7 @@ class SqlStorage:
         self.tags = SqlTagStore(db)
         self.categories = SqlCategoryStore(db)
         self.products = SqlProductStore(db)
+        self.orders = SqlOrderStore(db)
 
     async def ping(self) -> None:
         with translate_errors():

@@ -21,9 +21,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, cast
 
-from sqlalchemy import Column, ForeignKey, Index, MetaData, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.dialects import mysql
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from storage.sql.types import Money, UtcDateTime
 from storage.types.catalog import CATEGORY_NAME_MAX, PRODUCT_NAME_MAX
@@ -64,10 +64,20 @@ class Base(DeclarativeBase):
 
 
 class Timestamped:
-    """``created_at`` and ``updated_at``, set by the repositories (ms-truncated UTC)."""
+    """``created_at``, ``updated_at`` (ms-truncated UTC) and the record's ``version``.
+
+    SQLAlchemy bumps ``version`` on every ORM update of the row (``version_id_col``,
+    which also adds ``WHERE version = <old>`` to the UPDATE); statements that
+    update rows directly bump it themselves. It is what ETags and If-Match compare.
+    """
 
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 (a class-level directive)
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
 def by(*columns: str) -> Index:
@@ -163,6 +173,7 @@ class ProductRow(Timestamped, Base):
         by("price"),
         by("stock"),
         by("category_id"),
+        by("deleted_at"),
         TABLE_OPTIONS,
     )
 
@@ -174,8 +185,37 @@ class ProductRow(Timestamped, Base):
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("categories.id", ondelete="RESTRICT")
     )
+    # Set by a delete: the product is hidden but stays for the orders naming it.
+    deleted_at: Mapped[datetime | None]
 
     category: Mapped[CategoryRow | None] = relationship(lazy="raise")
+
+
+class OrderRow(Timestamped, Base):
+    __tablename__ = "orders"
+    __table_args__ = (by("user_id"), TABLE_OPTIONS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No foreign key: an order is history, and outlives its user (README).
+    user_id: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20))
+    total: Mapped[Decimal] = mapped_column(Money(20, 2))
+
+
+order_lines = Table(
+    "order_lines",
+    Base.metadata,
+    Column("order_id", ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True),
+    # Products are never deleted outright (only hidden), so the reference holds.
+    Column("product_id", ForeignKey("products.id", ondelete="RESTRICT"), primary_key=True),
+    Column("line_no", Integer, nullable=False),
+    Column("name", String(PRODUCT_NAME_MAX), nullable=False),
+    Column("unit_price", Money(), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("line_total", Money(20, 2), nullable=False),
+    Index(None, "product_id"),
+    **TABLE_OPTIONS,
+)
 
 
 # The tables behind the classes, for Core statements (reads select from these).
@@ -184,3 +224,4 @@ posts_table = cast(Table, PostRow.__table__)
 tags_table = cast(Table, TagRow.__table__)
 categories_table = cast(Table, CategoryRow.__table__)
 products_table = cast(Table, ProductRow.__table__)
+orders_table = cast(Table, OrderRow.__table__)

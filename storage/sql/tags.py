@@ -5,12 +5,14 @@ from __future__ import annotations
 from sqlalchemy import distinct, func, select
 
 from storage.sql.database import Database
-from storage.sql.queries import order_by
+from storage.sql.queries import after, order_by
 from storage.sql.tables import post_tags, tags_table
 from storage.types import Page, TagCount, TagQuery
 
 POST_COUNT = func.count(post_tags.c.post_id).label("post_count")
 COLUMNS = {"name": tags_table.c.name, "post_count": POST_COUNT}
+# A tag's name is unique: it breaks ties, and it is what a cursor remembers.
+TIEBREAKER = tags_table.c.name
 
 
 class SqlTagStore:
@@ -25,11 +27,18 @@ class SqlTagStore:
             .join(post_tags, post_tags.c.tag_id == tags_table.c.id)
             .group_by(tags_table.c.id, tags_table.c.name)
         )
-        statement = order_by(statement, query, COLUMNS, tags_table.c.name, self._db.dialect)
+        position = after(query, COLUMNS, TIEBREAKER, self._db.dialect)
+        if position is not None:
+            # The count is an aggregate, so the keyset condition filters groups.
+            statement = statement.having(position)
+        statement = order_by(statement, query, COLUMNS, TIEBREAKER, self._db.dialect)
+        if query.position is None:
+            statement = statement.offset(query.skip)
         async with self._db.read() as conn:
-            total = (
-                await conn.execute(select(func.count(distinct(post_tags.c.tag_id))))
-            ).scalar_one()
-            rows = await conn.execute(statement.offset(query.skip).limit(query.limit))
+            counted = None
+            if query.count:
+                distinct_tags = select(func.count(distinct(post_tags.c.tag_id)))
+                counted = (await conn.execute(distinct_tags)).scalar_one()
+            rows = await conn.execute(statement.limit(query.limit + 1))
             items = [TagCount(name=name, post_count=n) for name, n in rows]
-        return Page(items=items, total=total, skip=query.skip, limit=query.limit)
+        return Page.of(items, query, counted)

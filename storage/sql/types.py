@@ -46,7 +46,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 class Money(TypeDecorator[Decimal]):
-    """An exact amount with two decimals (at most 12 digits)."""
+    """An exact amount with two decimals: ``Money()`` holds 12 digits, ``Money(20, 2)`` 20."""
 
     impl = Numeric(12, 2, asdecimal=True)
     cache_ok = True
@@ -54,7 +54,8 @@ class Money(TypeDecorator[Decimal]):
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(BigInteger())
-        return dialect.type_descriptor(Numeric(12, 2, asdecimal=True))
+        precision = getattr(self.impl, "precision", None) or 12
+        return dialect.type_descriptor(Numeric(precision, 2, asdecimal=True))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None or dialect.name != "sqlite":

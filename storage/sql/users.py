@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, select
+from typing import Any
 
-from storage.errors import NotFound
-from storage.messages import USER_NOT_FOUND
+from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import Conflict, NotFound
+from storage.messages import USER_NOT_FOUND, emails_taken
 from storage.sql.database import Database, lock_row
-from storage.sql.queries import columns_of, count, order_by, shown, where
+from storage.sql.queries import columns_of, paged, shown, total, where
 from storage.sql.tables import UserRow, users_table
-from storage.types import USERS, Page, User, UserCreate, UserQuery, UserUpdate, utc_now
+from storage.types import (
+    USERS,
+    Page,
+    User,
+    UserCreate,
+    UserQuery,
+    UserUpdate,
+    ensure_current,
+    utc_now,
+)
+from storage.types.text import fold
 
 SHOWN = shown(users_table)
 # Built once: constructing and cache-keying a statement per request is measurable.
@@ -31,6 +44,32 @@ class SqlUserStore:
             await session.flush()
         return User.model_validate(row)
 
+    async def create_many(self, data: list[UserCreate]) -> list[User]:
+        now = utc_now()
+        rows = [
+            {**USERS.with_keys(user.model_dump()), "created_at": now, "updated_at": now}
+            for user in data
+        ]
+
+        async def insert_all(session: AsyncSession) -> list[int]:
+            await _refuse_taken_emails(session, data)
+            # One multi-row INSERT per batch (executemany), ids in input order.
+            statement = insert(UserRow).returning(UserRow.id, sort_by_parameter_order=True)
+            return list(await session.scalars(statement, rows))
+
+        try:
+            ids = await self._db.transaction(insert_all)
+        except Conflict:
+            # A concurrent insert took an email between the check and the insert:
+            # name them all, as the check would have.
+            async with self._db.write() as session:
+                await _refuse_taken_emails(session, data)
+            raise
+        return [
+            User.model_validate({**row, "id": row_id, "version": 1})
+            for row, row_id in zip(rows, ids, strict=True)
+        ]
+
     async def get(self, user_id: int) -> User:
         async with self._db.read() as conn:
             result = await conn.execute(USER_BY_ID, {"id": user_id})
@@ -42,18 +81,15 @@ class SqlUserStore:
     async def list(self, query: UserQuery) -> Page[User]:
         statement = select(*SHOWN).where(*where(query, COLUMNS))
         async with self._db.read() as conn:
-            total = await count(conn, statement)
-            statement = order_by(statement, query, COLUMNS, users_table.c.id, self._db.dialect)
-            result = await conn.execute(statement.offset(query.skip).limit(query.limit))
-            items = [User.model_validate(row) for row in result.mappings()]
-        return Page(items=items, total=total, skip=query.skip, limit=query.limit)
+            counted = await total(conn, statement, query)
+            page = paged(statement, query, COLUMNS, users_table.c.id, self._db.dialect)
+            rows = [User.model_validate(row) for row in (await conn.execute(page)).mappings()]
+        return Page.of(rows, query, counted)
 
-    async def update(self, user_id: int, changes: UserUpdate) -> User:
+    async def update(self, user_id: int, changes: UserUpdate, expected: str | None = None) -> User:
         async with self._db.write() as session:
-            await lock_row(session, UserRow.id, user_id)
-            row = await session.get(UserRow, user_id)
-            if row is None:
-                raise NotFound(USER_NOT_FOUND)
+            row = await _locked_user(session, user_id)
+            ensure_current(User.model_validate(row), expected)
             fields = USERS.with_keys(changes.changes())
             if fields:
                 for name, value in fields.items():
@@ -62,9 +98,36 @@ class SqlUserStore:
                 await session.flush()
         return User.model_validate(row)
 
-    async def delete(self, user_id: int) -> None:
-        # Posts (and their tag links) go with the user through ON DELETE CASCADE.
+    async def delete(self, user_id: int, expected: str | None = None) -> None:
+        # Posts (and their tag links) go with the user through ON DELETE CASCADE;
+        # orders have no foreign key to users and stay as history.
         async with self._db.write() as session:
+            if expected is not None:
+                ensure_current(User.model_validate(await _locked_user(session, user_id)), expected)
             result = await session.execute(delete(UserRow).where(UserRow.id == user_id))
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(USER_NOT_FOUND)
+
+
+async def _locked_user(session: AsyncSession, user_id: int) -> UserRow:
+    await lock_row(session, UserRow.id, user_id)
+    row = await session.get(UserRow, user_id)
+    if row is None:
+        raise NotFound(USER_NOT_FOUND)
+    return row
+
+
+async def _refuse_taken_emails(session: AsyncSession, data: list[UserCreate]) -> None:
+    """Raise ``Conflict`` naming every email of ``data`` repeated in it or already stored."""
+    keys = [fold(user.email) for user in data]
+    stored = set(
+        await session.scalars(select(UserRow.email_key).where(UserRow.email_key.in_(set(keys))))
+    )
+    seen: set[str] = set()
+    conflicts: list[dict[str, Any]] = []
+    for index, (user, key) in enumerate(zip(data, keys, strict=True)):
+        if key in stored or key in seen:
+            conflicts.append({"index": index, "email": user.email})
+        seen.add(key)
+    if conflicts:
+        raise Conflict(emails_taken([c["email"] for c in conflicts]), details=conflicts)

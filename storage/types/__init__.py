@@ -12,11 +12,20 @@ from storage.types.catalog import (
     CategoryQuery,
     CategoryUpdate,
     Product,
+    ProductBatch,
     ProductCreate,
     ProductQuery,
     ProductUpdate,
 )
-from storage.types.common import MAX_ID, Page, SortKey, utc_now
+from storage.types.common import MAX_ID, Page, Position, SortKey, ensure_current, utc_now
+from storage.types.orders import (
+    ORDERS,
+    Order,
+    OrderCreate,
+    OrderItem,
+    OrderLine,
+    OrderQuery,
+)
 from storage.types.posts import (
     POSTS,
     TAGS,
@@ -28,15 +37,16 @@ from storage.types.posts import (
     TagQuery,
 )
 from storage.types.schema import Filter, Listing
-from storage.types.users import USERS, User, UserCreate, UserQuery, UserUpdate
+from storage.types.users import USERS, User, UserBatch, UserCreate, UserQuery, UserUpdate
 
-LISTINGS = (USERS, POSTS, TAGS, CATEGORIES, PRODUCTS)
+LISTINGS = (USERS, POSTS, TAGS, CATEGORIES, PRODUCTS, ORDERS)
 """Every list endpoint's declaration, for backends and tests that cover them all."""
 
 __all__ = [
     "CATEGORIES",
     "LISTINGS",
     "MAX_ID",
+    "ORDERS",
     "POSTS",
     "PRODUCTS",
     "TAGS",
@@ -47,12 +57,19 @@ __all__ = [
     "CategoryUpdate",
     "Filter",
     "Listing",
+    "Order",
+    "OrderCreate",
+    "OrderItem",
+    "OrderLine",
+    "OrderQuery",
     "Page",
+    "Position",
     "Post",
     "PostCreate",
     "PostQuery",
     "PostUpdate",
     "Product",
+    "ProductBatch",
     "ProductCreate",
     "ProductQuery",
     "ProductUpdate",
@@ -60,8 +77,10 @@ __all__ = [
     "TagCount",
     "TagQuery",
     "User",
+    "UserBatch",
     "UserCreate",
     "UserQuery",
     "UserUpdate",
+    "ensure_current",
     "utc_now",
 ]

@@ -16,6 +16,7 @@ from storage.types.common import (
     Patch,
     Resource,
     StrictId,
+    UtcDatetime,
     key_fits,
 )
 from storage.types.schema import Filter, Listing, sort_fields
@@ -65,6 +66,7 @@ PRODUCTS = Listing(
         Filter("max_price", "at_most", ("price",)),
         Filter("in_stock", "positive", ("stock",)),
         Filter("q", "contains", ("name_key",)),
+        Filter("deleted", "presence", ("deleted_at",)),
     ),
     sorts=sort_fields(ProductSort),
     keys={"name": "name_key"},
@@ -111,6 +113,10 @@ class ProductCreate(Input):
     category_id: StrictId | None = None
 
 
+ProductBatch = Annotated[list[ProductCreate], Field(min_length=1, max_length=1000)]
+"""Body of ``POST /products/bulk``: 1-1000 products, stored all or none."""
+
+
 class ProductUpdate(Patch):
     """Body of ``PATCH /products/{id}``; ``category_id`` may be cleared with null."""
 
@@ -123,12 +129,22 @@ class ProductUpdate(Patch):
 
 
 class Product(Resource):
-    """A stored product with its category embedded (or null)."""
+    """A stored product with its category embedded (or null).
+
+    A deleted product (``deleted_at`` set) is hidden from lists and look-ups
+    and cannot be ordered, but stays for the orders that name it and can be
+    restored.
+    """
 
     name: str
     price: Annotated[Decimal, _as_json_number]
     stock: int
     category: Category | None
+    deleted_at: UtcDatetime | None = None
+
+    def etag(self) -> str:
+        category = self.category.version if self.category else 0
+        return f'"{self.version}.{category}"'
 
 
 class ProductQuery(ListQuery):
@@ -147,6 +163,10 @@ class ProductQuery(ListQuery):
     max_price: PriceBound | None = None
     in_stock: bool | None = None
     q: Annotated[str | None, NORMALISED, Field(max_length=100)] = None
+    deleted: Annotated[
+        Literal["exclude", "only", "include"],
+        Field(description="Deleted products: left out (default), only them, or included."),
+    ] = "exclude"
     sort: ProductSort = "id"
 
     def stored_value(self, filter_: Any, value: Any) -> Any:

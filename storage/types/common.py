@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, NamedTuple, TypeVar
+from typing import Annotated, Any, ClassVar, NamedTuple, Self
 
 from pydantic import (
     AfterValidator,
@@ -12,11 +12,13 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 
+from storage.errors import PreconditionFailed
 from storage.types.schema import Filter, Listing
 from storage.types.text import fold, key_length, normalise
 
@@ -55,9 +57,6 @@ def key_fits(max_length: int) -> AfterValidator:
     return AfterValidator(check)
 
 
-T = TypeVar("T")
-
-
 def utc_now() -> datetime:
     """Now in UTC, truncated to milliseconds: the precision BSON keeps, used everywhere."""
     now = datetime.now(UTC)
@@ -84,14 +83,45 @@ UtcDatetime = Annotated[
 ]
 
 
+def etag_matches(resource: Resource, header: str) -> bool:
+    """Whether an If-Match / If-None-Match header names the resource's current ETag.
+
+    The header is ``*`` or a comma-separated list of entity tags; comparison is
+    strong (RFC 9110), so a weak tag ``W/"3"`` never matches.
+    """
+    tags = {tag.strip() for tag in header.split(",")}
+    return "*" in tags or resource.etag() in tags
+
+
+def ensure_current(resource: Resource, expected: str | None) -> None:
+    """Raise ``PreconditionFailed`` unless ``expected`` (If-Match) names the resource's ETag.
+
+    Backends call it on the record as it is inside their write, after locking it.
+    """
+    if expected is not None and not etag_matches(resource, expected):
+        raise PreconditionFailed(
+            f"The resource has changed: its ETag is now {resource.etag()}, not {expected}; "
+            "read it again and resend your change"
+        )
+
+
 class Resource(BaseModel):
-    """Fields every stored resource carries."""
+    """Fields every stored resource carries.
+
+    ``version`` starts at 1 and grows by one with every write of the record
+    itself; it is not in the JSON body but in the ``ETag`` header (``etag``).
+    """
 
     model_config = ConfigDict(from_attributes=True)
 
     id: Id
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    version: int = Field(default=1, ge=1, exclude=True)
+
+    def etag(self) -> str:
+        """The entity tag of this representation: changes whenever any part of it does."""
+        return f'"{self.version}"'
 
 
 class NoNulText(BaseModel):
@@ -152,11 +182,54 @@ class SortKey(NamedTuple):
         return cls(value.removeprefix("-"), value.startswith("-"))
 
 
+class Position(NamedTuple):
+    """A place in an ordered list: the sort value and tie-breaker of the last item seen.
+
+    The tie-breaker is the item's id (a tag's name, for tags).
+    """
+
+    value: Any
+    id: Any
+
+
 class PageQuery(NoNulText):
-    """Pagination shared by every list: ``skip`` items, then at most ``limit``."""
+    """Pagination shared by every list.
+
+    Either ``skip`` items (simple, but each page costs more the deeper it is),
+    or continue ``after`` the cursor a previous page returned as
+    ``next_cursor`` (keyset pagination: every page costs the same, and inserts
+    between pages neither repeat nor skip items). ``count=false`` leaves out
+    ``total``, whose counting dominates deep pages of large lists.
+    """
 
     skip: Annotated[int, Field(ge=0, le=MAX_SKIP, description="Items to skip.")] = 0
     limit: Annotated[int, Field(ge=1, le=100, description="Page size, 1-100.")] = 20
+    after: Annotated[
+        str | None,
+        Field(
+            max_length=1000,
+            description="Opaque cursor: the previous page's next_cursor (instead of skip).",
+        ),
+    ] = None
+    count: Annotated[bool, Field(description="false leaves out total (faster).")] = True
+    _position: Position | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _skip_or_after(self) -> PageQuery:
+        if self.after is not None and self.skip:
+            raise ValueError("use either skip or after, not both")
+        return self
+
+    @property
+    def position(self) -> Position | None:
+        """Where the page starts, decoded from ``after`` by the API (None: from ``skip``)."""
+        return self._position
+
+    def starting_at(self, position: Position | None) -> Self:
+        """This query, continuing after ``position``."""
+        query = self.model_copy()
+        query._position = position
+        return query
 
 
 class ListQuery(PageQuery):
@@ -190,9 +263,27 @@ class ListQuery(PageQuery):
 
 
 class Page[T](BaseModel):
-    """One page of a list, with the total number of matching items."""
+    """One page of a list, with the total number of matching items (unless not counted).
+
+    ``next_cursor`` continues the list after this page (``after=``); it is null
+    on the last page.
+    """
 
     items: list[T]
-    total: int
+    total: int | None
     skip: int
     limit: int
+    next_cursor: str | None = None
+    _more: bool = PrivateAttr(default=False)
+
+    @classmethod
+    def of(cls, rows: list[T], query: PageQuery, total: int | None) -> Page[T]:
+        """The page from up to ``limit + 1`` rows: one more than shown tells a next page exists."""
+        page = cls(items=rows[: query.limit], total=total, skip=query.skip, limit=query.limit)
+        page._more = len(rows) > query.limit
+        return page
+
+    @property
+    def more(self) -> bool:
+        """Whether items follow this page."""
+        return self._more

@@ -100,6 +100,9 @@ class Post(Resource):
     tags: list[str]
     author: User
 
+    def etag(self) -> str:
+        return f'"{self.version}.{self.author.version}"'
+
 
 class PostQuery(ListQuery):
     """Filters, order and page of ``GET /posts``.

@@ -15,10 +15,11 @@ from typing import Any, Literal, get_args
 
 from storage.types.text import fold
 
-Op = Literal["equals", "at_least", "at_most", "contains", "has", "positive"]
+Op = Literal["equals", "at_least", "at_most", "contains", "has", "positive", "presence"]
 """How a filter compares: ``contains`` is a substring of a folded key (any of
 ``fields``), ``has`` an element of a list, ``positive`` is ``> 0`` for true and
-``= 0`` for false."""
+``= 0`` for false, ``presence`` keeps records whose field is null (``exclude``,
+the default), not null (``only``) or either (``include``): soft deletion."""
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,10 @@ class User(Resource):
     is_active: bool
 
 
+UserBatch = Annotated[list[UserCreate], Field(min_length=1, max_length=1000)]
+"""Body of ``POST /users/bulk``: 1-1000 users, stored all or none."""
+
+
 class UserQuery(ListQuery):
     """Filters, order and page of ``GET /users``.
 

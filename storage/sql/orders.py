@@ -1,0 +1,200 @@
+"""Orders on SQL: stock taken by conditional UPDATEs in one transaction.
+
+Placing an order never reads stock and then writes it: each line is one
+``UPDATE products SET stock = stock - :q WHERE id = :id AND stock >= :q AND
+deleted_at IS NULL``, and a line that updates nothing aborts the whole order.
+Lines are taken in product id order, so two orders sharing products lock
+them in the same order and cannot deadlock each other; any deadlock or
+serialization failure left is retried by ``Database.transaction``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from storage.errors import Conflict, NotFound
+from storage.messages import (
+    ORDER_ALREADY_CANCELLED,
+    ORDER_NOT_FOUND,
+    USER_NOT_FOUND,
+    out_of_stock,
+    product_missing,
+)
+from storage.sql.database import Database, lock_row
+from storage.sql.queries import columns_of, paged, total
+from storage.sql.tables import OrderRow, ProductRow, UserRow, order_lines, orders_table
+from storage.types import Order, OrderCreate, OrderLine, OrderQuery, Page, ensure_current, utc_now
+
+COLUMNS = columns_of(orders_table)
+
+
+class SqlOrderStore:
+    """``storage.protocol.OrderStore`` on SQLAlchemy."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def place(self, data: OrderCreate) -> Order:
+        wanted = sorted(data.items, key=lambda item: item.product_id)
+
+        async def place(session: AsyncSession) -> Order:
+            # The user's row lock keeps a concurrent delete of the user out.
+            await lock_row(session, UserRow.id, data.user_id)
+            if await session.get(UserRow, data.user_id) is None:
+                raise NotFound(USER_NOT_FOUND)
+            lines = [await _take(session, item.product_id, item.quantity) for item in wanted]
+            by_product = {line.product_id: line for line in lines}
+            ordered = [by_product[item.product_id] for item in data.items]  # the client's order
+            now = utc_now()
+            order_id = await session.scalar(
+                insert(OrderRow)
+                .values(
+                    user_id=data.user_id,
+                    status="placed",
+                    total=sum((line.line_total for line in ordered), Decimal(0)),
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(OrderRow.id)
+            )
+            await session.execute(
+                insert(order_lines),
+                [
+                    {"order_id": order_id, "line_no": number, **line.model_dump()}
+                    for number, line in enumerate(ordered, start=1)
+                ],
+            )
+            return _order(
+                {"id": order_id, "user_id": data.user_id, "status": "placed", "version": 1},
+                ordered,
+                now,
+            )
+
+        return await self._db.transaction(place)
+
+    async def get(self, order_id: int) -> Order:
+        async with self._db.read() as conn:
+            orders = await _orders(conn, select(orders_table).where(orders_table.c.id == order_id))
+        if not orders:
+            raise NotFound(ORDER_NOT_FOUND)
+        return orders[0]
+
+    async def list_by_user(self, user_id: int, query: OrderQuery) -> Page[Order]:
+        async with self._db.read() as conn:
+            user = await conn.execute(select(UserRow.id).where(UserRow.id == user_id))
+            if user.first() is None:
+                raise NotFound(USER_NOT_FOUND)
+            mine = select(orders_table).where(orders_table.c.user_id == user_id)
+            counted = await total(conn, mine, query)
+            page = paged(mine, query, COLUMNS, orders_table.c.id, self._db.dialect)
+            return Page.of(await _orders(conn, page), query, counted)
+
+    async def cancel(self, order_id: int, expected: str | None = None) -> Order:
+        async def cancel(session: AsyncSession) -> Order:
+            await lock_row(session, OrderRow.id, order_id)
+            row = await session.get(OrderRow, order_id)
+            if row is None:
+                raise NotFound(ORDER_NOT_FOUND)
+            lines = await _lines_of(await session.connection(), [order_id])
+            ensure_current(_from_row(row, lines[order_id]), expected)
+            if row.status == "cancelled":
+                raise Conflict(ORDER_ALREADY_CANCELLED)  # and nothing is given back
+            for line in sorted(lines[order_id], key=lambda line: line.product_id):
+                await session.execute(
+                    update(ProductRow)
+                    .where(ProductRow.id == line.product_id)
+                    .values(stock=ProductRow.stock + line.quantity, version=ProductRow.version + 1)
+                    .execution_options(synchronize_session=False)
+                )
+            row.status = "cancelled"
+            row.updated_at = utc_now()
+            await session.flush()
+            return _from_row(row, lines[order_id])
+
+        return await self._db.transaction(cancel)
+
+
+async def _take(session: AsyncSession, product_id: int, quantity: int) -> OrderLine:
+    """Take ``quantity`` of a product's stock, or raise why not; the line as ordered."""
+    taken = await session.execute(
+        update(ProductRow)
+        .where(
+            ProductRow.id == product_id,
+            ProductRow.deleted_at.is_(None),
+            ProductRow.stock >= quantity,
+        )
+        .values(stock=ProductRow.stock - quantity, version=ProductRow.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    current = (
+        await session.execute(
+            select(
+                ProductRow.name, ProductRow.price, ProductRow.stock, ProductRow.deleted_at
+            ).where(ProductRow.id == product_id)
+        )
+    ).first()
+    if current is None or current.deleted_at is not None:
+        raise NotFound(product_missing(product_id))
+    if taken.rowcount == 0:  # type: ignore[attr-defined]
+        raise Conflict(out_of_stock(product_id, current.name, current.stock, quantity))
+    return OrderLine(
+        product_id=product_id,
+        name=current.name,
+        unit_price=current.price,
+        quantity=quantity,
+        line_total=current.price * quantity,
+    )
+
+
+async def _orders(conn: AsyncConnection, statement: Any) -> list[Order]:
+    rows = (await conn.execute(statement)).mappings().all()
+    lines = await _lines_of(conn, [row["id"] for row in rows])
+    return [_order(row, lines.get(row["id"], []), row["created_at"], row) for row in rows]
+
+
+async def _lines_of(conn: AsyncConnection, order_ids: Sequence[int]) -> dict[int, list[OrderLine]]:
+    """Every line of the given orders, in the order they were placed: one statement."""
+    if not order_ids:
+        return {}
+    statement = (
+        select(order_lines)
+        .where(order_lines.c.order_id.in_(order_ids))
+        .order_by(order_lines.c.order_id, order_lines.c.line_no)
+    )
+    found: dict[int, list[OrderLine]] = {}
+    for row in (await conn.execute(statement)).mappings():
+        found.setdefault(row["order_id"], []).append(OrderLine.model_validate(dict(row)))
+    return found
+
+
+def _order(
+    row: RowMapping | dict[str, Any],
+    lines: list[OrderLine],
+    created_at: Any,
+    stored: RowMapping | None = None,
+) -> Order:
+    return Order(
+        id=row["id"],
+        user_id=row["user_id"],
+        status=row["status"],
+        items=lines,
+        total=sum((line.line_total for line in lines), Decimal(0)),
+        created_at=created_at,
+        updated_at=stored["updated_at"] if stored is not None else created_at,
+        version=row["version"],
+    )
+
+
+def _from_row(row: OrderRow, lines: list[OrderLine]) -> Order:
+    return _order(
+        {"id": row.id, "user_id": row.user_id, "status": row.status, "version": row.version},
+        lines,
+        row.created_at,
+        {"updated_at": row.updated_at},  # type: ignore[arg-type]
+    )
