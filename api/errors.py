@@ -6,9 +6,11 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from api.validation import validation_error
 from storage.errors import Conflict, NotFound, NotMigrated, StorageError, Unavailable
 
 logger = logging.getLogger("api")
@@ -57,5 +59,6 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StorageError, storage_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query, Response
 from api.deps import StorageDep
 from api.errors import responses
 from api.routers.params import ResourceId
+from api.strict_route import StrictRoute
 from storage.types import Category, CategoryCreate, CategoryQuery, CategoryUpdate, Page
 
-router = APIRouter(prefix="/categories", tags=["categories"])
+router = APIRouter(prefix="/categories", tags=["categories"], route_class=StrictRoute)
 
 
 @router.post("", status_code=201, responses=responses(409))

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import StorageDep
+from api.strict_route import StrictRoute
 from storage.types import Page, TagCount, TagQuery
 
-router = APIRouter(prefix="/tags", tags=["tags"])
+router = APIRouter(prefix="/tags", tags=["tags"], route_class=StrictRoute)
 
 
 @router.get("")
