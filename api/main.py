@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
+from api.methods import MethodNotAllowed
 from api.routers import categories, meta, posts, products, tags, users
 from api.settings import Settings
 from storage.factory import open_storage
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MethodNotAllowed, openapi_paths=lambda: app.openapi()["paths"])
     for module in (meta, users, posts, tags, categories, products):
         app.include_router(module.router)
     return app

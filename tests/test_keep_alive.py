@@ -80,3 +80,12 @@ def test_refused_body_keeps_the_connection(
             sock.sendall(request("GET", "/health"))
             status, answer = read_response(sock, buffer)
             assert status == 200, (method, path, answer)
+
+
+def test_method_not_allowed_keeps_the_connection(server: Server) -> None:
+    with socket.create_connection((server.host, server.port), timeout=10) as sock:
+        buffer = bytearray()
+        sock.sendall(request("PUT", "/users/1", b'{"name": NaN}', "application/json"))
+        assert read_response(sock, buffer)[0] == 405
+        sock.sendall(request("GET", "/users/1"))
+        assert read_response(sock, buffer)[0] == 404
