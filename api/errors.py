@@ -24,15 +24,24 @@ class ErrorBody(BaseModel):
     detail: str
 
 
+RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
+}
+
+
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for the error codes a route can return."""
     text = {
         404: "Not found",
         409: "Conflict",
-        413: "Body too large",
         503: "Database unavailable",
     }
-    return {code: {"model": ErrorBody, "description": text[code]} for code in codes}
+    entries: dict[int | str, dict[str, Any]] = {
+        code: {"model": ErrorBody, "description": text[code]} for code in codes
+    }
+    if 503 in entries:
+        entries[503]["headers"] = RETRY_AFTER
+    return entries
 
 
 UNAVAILABLE = "Database unavailable; retry shortly"

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.methods import MethodNotAllowed
+from api.openapi import install_openapi
 from api.routers import categories, meta, posts, products, tags, users
 from api.settings import Settings
 from storage.factory import open_storage
@@ -25,6 +26,12 @@ and every response is the same whichever it is.
 
 Lists return `{"items", "total", "skip", "limit"}`; errors return
 `{"detail": "..."}` (validation errors use FastAPI's 422 shape).
+
+Request bodies are strict JSON in UTF-8: `NaN`, `Infinity`, numbers out of
+range, lone surrogate escapes (`"\\ud800"`) and nesting deeper than 32
+levels are a 422; a body that is not `application/json` is a 415, and one
+over the size limit a 413. A query parameter sent empty (`?max_price=`)
+counts as absent.
 """
 
 
@@ -64,4 +71,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(MethodNotAllowed, openapi_paths=lambda: app.openapi()["paths"])
     for module in (meta, users, posts, tags, categories, products):
         app.include_router(module.router)
+    install_openapi(app)
     return app

@@ -1,7 +1,10 @@
-"""The route class every router uses: how a request's body is read.
+"""The route class every router uses: how a request's body and query string are read.
 
 - The body is parsed as strict JSON (``api.strict_json``), and a body sent with
   another media type is a 415 instead of a confusing 422.
+- A query parameter sent with an empty value (``?max_price=``) counts as absent,
+  the way HTML forms and most HTTP clients send "no value"; the OpenAPI document
+  says so with ``allowEmptyValue`` (``api.openapi``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 
 from fastapi import HTTPException, Request, Response
 from fastapi.routing import APIRoute
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, QueryParams
 
 from api.strict_json import parse_json
 
@@ -20,7 +23,15 @@ UNSUPPORTED_MEDIA_TYPE = "Send the request body as JSON, with Content-Type: appl
 
 
 class StrictRequest(Request):
-    """A request whose JSON body is parsed strictly."""
+    """A request whose JSON body is parsed strictly and whose empty query values are dropped."""
+
+    @property
+    def query_params(self) -> QueryParams:
+        """The query string's parameters, leaving out those sent with an empty value."""
+        if not hasattr(self, "_query_params"):
+            given = QueryParams(self.scope["query_string"])
+            self._query_params = QueryParams([(k, v) for k, v in given.multi_items() if v != ""])
+        return self._query_params
 
     async def json(self) -> Any:
         """The body parsed by ``api.strict_json.parse_json`` (cached, as Starlette does)."""

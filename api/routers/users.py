@@ -12,7 +12,10 @@ from api.routers.params import ResourceId
 from api.strict_route import StrictRoute
 from storage.types import Page, Post, PostQuery, User, UserCreate, UserQuery, UserUpdate
 
-router = APIRouter(prefix="/users", tags=["users"], route_class=StrictRoute)
+# Every route here reads the database, which may be down (503 with Retry-After).
+router = APIRouter(
+    prefix="/users", tags=["users"], route_class=StrictRoute, responses=responses(503)
+)
 
 
 @router.post("", status_code=201, responses=responses(409))
