@@ -31,7 +31,9 @@ Request bodies are strict JSON in UTF-8: `NaN`, `Infinity`, numbers out of
 range, lone surrogate escapes (`"\\ud800"`) and nesting deeper than 32
 levels are a 422; a body that is not `application/json` is a 415, and one
 over the size limit a 413. A query parameter sent empty (`?max_price=`)
-counts as absent.
+counts as absent. Booleans and integers in bodies must be JSON booleans
+and numbers (`true`, not `1` or `"true"`); a price may be a number or a
+numeric string.
 """
 
 

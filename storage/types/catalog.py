@@ -63,8 +63,8 @@ class ProductCreate(Input):
 
     name: ProductName
     price: Price
-    stock: Stock = 0
-    category_id: Id | None = None
+    stock: Annotated[Stock, Field(strict=True)] = 0
+    category_id: Annotated[Id | None, Field(strict=True)] = None
 
 
 class ProductUpdate(Patch):
@@ -74,8 +74,8 @@ class ProductUpdate(Patch):
 
     name: ProductName | None = None
     price: Price | None = None
-    stock: Stock | None = None
-    category_id: Id | None = None
+    stock: Annotated[Stock | None, Field(strict=True)] = None
+    category_id: Annotated[Id | None, Field(strict=True)] = None
 
 
 class Product(Resource):

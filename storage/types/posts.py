@@ -34,8 +34,8 @@ class PostCreate(Input):
 
     title: Title
     content: Content
-    author_id: Id
-    published: bool = False
+    author_id: Annotated[Id, Field(strict=True)]
+    published: Annotated[bool, Field(strict=True)] = False
     tags: Tags = Field(default_factory=list)
 
 
@@ -44,7 +44,7 @@ class PostUpdate(Patch):
 
     title: Title | None = None
     content: Content | None = None
-    published: bool | None = None
+    published: Annotated[bool | None, Field(strict=True)] = None
     tags: Tags | None = None
 
 

@@ -22,9 +22,9 @@ class UserCreate(Input):
 
     name: Name
     email: Email
-    age: Age
+    age: Annotated[Age, Field(strict=True)]
     city: City = "Unknown"
-    is_active: bool = True
+    is_active: Annotated[bool, Field(strict=True)] = True
 
 
 class UserUpdate(Patch):
@@ -32,9 +32,9 @@ class UserUpdate(Patch):
 
     name: Name | None = None
     email: Email | None = None
-    age: Age | None = None
+    age: Annotated[Age | None, Field(strict=True)] = None
     city: City | None = None
-    is_active: bool | None = None
+    is_active: Annotated[bool | None, Field(strict=True)] = None
 
 
 class User(Resource):
