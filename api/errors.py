@@ -6,9 +6,11 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from api.validation import validation_error
 from storage.errors import (
     Conflict,
     NotFound,
@@ -40,6 +42,11 @@ class ErrorBody(BaseModel):
     errors: list[dict[str, Any]] | None = None
 
 
+RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
+}
+
+
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for the error codes a route can return."""
     text = {
@@ -47,15 +54,16 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found",
         409: "Conflict",
         412: "Precondition failed: the resource changed since the ETag in If-Match",
-        413: "Body too large",
         503: "Database unavailable",
     }
-    return {
-        code: {"description": text[code]}
-        if code == 304
-        else {"model": ErrorBody, "description": text[code]}
+    # 304 has no body; every other error has ErrorBody's.
+    entries: dict[int | str, dict[str, Any]] = {
+        code: {"description": text[code], **({} if code == 304 else {"model": ErrorBody})}
         for code in codes
     }
+    if 503 in entries:
+        entries[503]["headers"] = RETRY_AFTER
+    return entries
 
 
 UNAVAILABLE = "Database unavailable; retry shortly"
@@ -85,5 +93,6 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StorageError, storage_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -11,6 +11,8 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
+from api.methods import MethodNotAllowed
+from api.openapi import install_openapi
 from api.pagination import Cursors
 from api.routers import categories, meta, orders, posts, products, tags, users
 from api.settings import Settings
@@ -25,6 +27,14 @@ and every response is the same whichever it is.
 
 Lists return `{"items", "total", "skip", "limit"}`; errors return
 `{"detail": "..."}` (validation errors use FastAPI's 422 shape).
+
+Request bodies are strict JSON in UTF-8: `NaN`, `Infinity`, numbers out of
+range, lone surrogate escapes (`"\\ud800"`) and nesting deeper than 32
+levels are a 422; a body that is not `application/json` is a 415, and one
+over the size limit a 413. A query parameter sent empty (`?max_price=`)
+counts as absent. Booleans and integers in bodies must be JSON booleans
+and numbers (`true`, not `1` or `"true"`); a price may be a number or a
+numeric string.
 """
 
 
@@ -62,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cursors = Cursors(settings.secret_key.get_secret_value().encode())
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MethodNotAllowed, openapi_paths=lambda: app.openapi()["paths"])
     for module in (meta, users, posts, tags, categories, products, orders):
         app.include_router(module.router)
+    install_openapi(app)
     return app

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -14,8 +12,7 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from storage.sql.migrate import alembic_config
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.servers import ROOT, served
 
 
 def run_cli(*args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
@@ -75,12 +72,6 @@ def test_migrate_is_idempotent(tmp_path: Path) -> None:
         assert result.stdout.strip() == f"sqlite schema at revision {head}"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.parametrize(
     "env",
     [{"STORAGE_BACKEND": "sql"}, {"STORAGE_BACKEND": "mongo", "MONGO_URL": "mongoeco://"}],
@@ -89,33 +80,12 @@ def free_port() -> int:
 def test_serve_starts_a_working_server(tmp_path: Path, env: dict[str, str]) -> None:
     database = f"sqlite:///{tmp_path / 'app.db'}"
     assert run_cli("migrate", DATABASE_URL=database).returncode == 0
-    port = free_port()
-    environment = {**os.environ, "DATABASE_URL": database, **env}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "api", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stdout.read() if server.stdout else ""
-                assert time.monotonic() < deadline, "server did not answer within 30 s"
-                time.sleep(0.2)
+    with served({"DATABASE_URL": database, **env}) as server:
+        health = httpx.get(f"{server.url}/health", timeout=5)
         assert health.status_code == 200
         assert health.json()["status"] == "ok"
         body = {"name": "Ada", "email": "ada@example.com", "age": 36}
-        created = httpx.post(f"http://127.0.0.1:{port}/users", json=body, timeout=5)
+        created = httpx.post(f"{server.url}/users", json=body, timeout=5)
         assert created.status_code == 201
-        assert httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5).status_code == 200
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=15)[0]
-    assert "Application startup complete" in output
+        assert httpx.get(f"{server.url}/docs", timeout=5).status_code == 200
+    assert "Application startup complete" in server.output

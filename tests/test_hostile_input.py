@@ -125,3 +125,48 @@ async def test_longest_content_of_widest_characters_round_trips(client: httpx.As
     content = "\N{GRINNING FACE}" * 20_000  # 80,000 bytes of UTF-8
     post = await new_post(client, author["id"], content=content)
     assert (await client.get(f"/posts/{post['id']}")).json()["content"] == content
+
+
+# Body booleans and integers must be JSON booleans and integers, as the schema says;
+# each case is (path to create on, a valid body, the field, a value lax parsing accepted).
+STRICT_FIELDS = [
+    ("/users", "is_active", 0),
+    ("/users", "is_active", "true"),
+    ("/users", "age", "36"),
+    ("/users", "age", 36.0),
+    ("/users", "age", True),
+    ("/posts", "published", 1),
+    ("/posts", "author_id", "1"),
+    ("/products", "stock", "3"),
+    ("/products", "stock", False),
+    ("/products", "category_id", 1.0),
+]
+
+
+@pytest.mark.parametrize(("path", "field", "value"), STRICT_FIELDS)
+async def test_body_booleans_and_integers_are_strict(
+    client: httpx.AsyncClient, path: str, field: str, value: object
+) -> None:
+    author = await new_user(client, email="author@example.com")
+    category = (await client.post("/categories", json={"name": "Tools"})).json()
+    valid = {
+        "/users": {"name": "Ada", "email": "ada@example.com", "age": 36},
+        "/posts": {"title": "A fine title", "content": "x" * 20, "author_id": author["id"]},
+        "/products": {"name": "Saw", "price": 5, "category_id": category["id"]},
+    }[path]
+    created = await client.post(path, json=valid)
+    assert created.status_code == 201, created.text
+    attempts = [("POST", path, {**valid, field: value})]
+    if field != "author_id":  # a post's author cannot be changed
+        attempts.append(("PATCH", f"{path}/{created.json()['id']}", {field: value}))
+    for method, url, body in attempts:
+        response = await client.request(method, url, json=body)
+        assert response.status_code == 422, (method, url, response.text)
+        assert [error["loc"] for error in response.json()["detail"]] == [["body", field]]
+
+
+async def test_price_takes_a_number_or_a_numeric_string(client: httpx.AsyncClient) -> None:
+    for price in (12.5, "12.50", 12, "12"):
+        response = await client.post("/products", json={"name": "Saw", "price": price})
+        assert response.status_code == 201, (price, response.text)
+        assert response.json()["price"] == float(price)

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from api.deps import StorageDep
+from api.strict_route import StrictRoute
 from storage.errors import Unavailable
 
-router = APIRouter(tags=["meta"])
+router = APIRouter(tags=["meta"], route_class=StrictRoute)
 
 PING_TIMEOUT_SECONDS = 5.0
 

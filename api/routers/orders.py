@@ -10,9 +10,13 @@ from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
 from api.deps import StorageDep
 from api.errors import responses
 from api.routers.params import ResourceId
+from api.strict_route import StrictRoute
 from storage.types import Order, OrderCreate
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+# Every route here reads the database, which may be down (503 with Retry-After).
+router = APIRouter(
+    prefix="/orders", tags=["orders"], route_class=StrictRoute, responses=responses(503)
+)
 
 
 @router.post("", status_code=201, responses=responses(404, 409))

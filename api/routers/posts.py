@@ -11,9 +11,13 @@ from api.deps import StorageDep
 from api.errors import responses
 from api.pagination import CursorsDep
 from api.routers.params import ResourceId
+from api.strict_route import StrictRoute
 from storage.types import Page, Post, PostCreate, PostQuery, PostUpdate
 
-router = APIRouter(prefix="/posts", tags=["posts"])
+# Every route here reads the database, which may be down (503 with Retry-After).
+router = APIRouter(
+    prefix="/posts", tags=["posts"], route_class=StrictRoute, responses=responses(503)
+)
 
 
 @router.post("", status_code=201, responses=responses(404))

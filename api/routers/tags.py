@@ -7,10 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from api.deps import StorageDep
+from api.errors import responses
 from api.pagination import CursorsDep
+from api.strict_route import StrictRoute
 from storage.types import Page, TagCount, TagQuery
 
-router = APIRouter(prefix="/tags", tags=["tags"])
+# Every route here reads the database, which may be down (503 with Retry-After).
+router = APIRouter(prefix="/tags", tags=["tags"], route_class=StrictRoute, responses=responses(503))
 
 
 @router.get("")

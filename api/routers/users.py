@@ -11,6 +11,7 @@ from api.deps import StorageDep
 from api.errors import responses
 from api.pagination import CursorsDep
 from api.routers.params import ResourceId
+from api.strict_route import StrictRoute
 from storage.types import (
     Order,
     OrderQuery,
@@ -24,7 +25,10 @@ from storage.types import (
     UserUpdate,
 )
 
-router = APIRouter(prefix="/users", tags=["users"])
+# Every route here reads the database, which may be down (503 with Retry-After).
+router = APIRouter(
+    prefix="/users", tags=["users"], route_class=StrictRoute, responses=responses(503)
+)
 
 
 @router.post("", status_code=201, responses=responses(409))
