@@ -11,6 +11,7 @@ from storage.sql.errors import translate_errors
 from storage.sql.posts import SqlPostStore
 from storage.sql.tags import SqlTagStore
 from storage.sql.users import SqlUserStore
+from storage.timeouts import Timeouts
 
 
 class SqlStorage:
@@ -18,11 +19,15 @@ class SqlStorage:
 
     backend = "sql"
 
-    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine) -> None:
+    def __init__(
+        self, engine: AsyncEngine, read_engine: AsyncEngine, timeouts: Timeouts | None = None
+    ) -> None:
         self.engine = engine
         self.read_engine = read_engine
         self.database = engine.dialect.name
-        db = Database(engine, read_engine)
+        self.db = Database(engine, read_engine, timeouts)
+        """The engines' sessions and deadlines, for tests and tooling; the API never touches it."""
+        db = self.db
         self.users = SqlUserStore(db)
         self.posts = SqlPostStore(db)
         self.tags = SqlTagStore(db)
@@ -30,8 +35,9 @@ class SqlStorage:
         self.products = SqlProductStore(db)
 
     async def ping(self) -> None:
+        """One round trip on the write engine (pre-pinged, so a dead connection is replaced)."""
         with translate_errors():
-            async with self.engine.connect() as conn:
+            async with self.db.deadline(), self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
 
     @property
