@@ -9,11 +9,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from storage.errors import Conflict, NotFound, NotMigrated, StorageError, Unavailable
+from storage.errors import Conflict, NotFound, NotMigrated, StorageError, TimedOut, Unavailable
 
 logger = logging.getLogger("api")
 
-STATUS = {NotFound: 404, Conflict: 409, Unavailable: 503, NotMigrated: 503}
+STATUS = {NotFound: 404, Conflict: 409, Unavailable: 503, TimedOut: 504, NotMigrated: 503}
 
 
 class ErrorBody(BaseModel):
@@ -29,23 +29,29 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflict",
         413: "Body too large",
         503: "Database unavailable",
+        504: "Database statement timed out",
     }
     return {code: {"model": ErrorBody, "description": text[code]} for code in codes}
 
 
 UNAVAILABLE = "Database unavailable; retry shortly"
+TIMED_OUT = "The database took too long and cancelled this request; retry later or ask for less"
+RETRY_AFTER_SECONDS = "5"
 
 
 async def storage_error(request: Request, exc: Exception) -> JSONResponse:
-    """Neutral storage errors -> 404, 409, 503 (500 for one this map does not know)."""
+    """Neutral storage errors -> 404, 409, 503, 504 (500 for one this map does not know)."""
     assert isinstance(exc, StorageError)
     status = STATUS.get(type(exc), 500)
     if status == 500:
         return await unexpected_error(request, exc)
-    if status == 503:
+    if status in (503, 504):
         # The driver's words (hosts, SQL) go to the operator's log, not the client.
         logger.warning("storage unavailable on %s: %s", request.url.path, exc.message)
-        return JSONResponse({"detail": UNAVAILABLE}, status_code=503, headers={"Retry-After": "5"})
+        if status == 504:
+            return JSONResponse({"detail": TIMED_OUT}, status_code=504)
+        headers = {"Retry-After": RETRY_AFTER_SECONDS}
+        return JSONResponse({"detail": UNAVAILABLE}, status_code=503, headers=headers)
     return JSONResponse({"detail": exc.message}, status_code=status)
 
 
