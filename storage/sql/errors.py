@@ -138,13 +138,13 @@ def _dbapi_error(exc: sa_exc.DBAPIError) -> Unavailable | None:
 
 
 def _error_code(exc: sa_exc.DBAPIError) -> str | int | None:
-    """The driver's code: SQLSTATE (asyncpg), error number (asyncmy), None (SQLite)."""
+    """The driver's code: error number (asyncmy), SQLSTATE (asyncpg), None (SQLite)."""
     original = exc.orig
-    sqlstate = getattr(original, "sqlstate", None)
-    if isinstance(sqlstate, str):
-        return sqlstate
     args = getattr(original, "args", ())
-    return args[0] if args and isinstance(args[0], int) else None
+    if args and isinstance(args[0], int):
+        return args[0]  # asyncmy also has a ``sqlstate``, but the number is more precise
+    sqlstate = getattr(original, "sqlstate", None)
+    return sqlstate if isinstance(sqlstate, str) else None
 
 
 def integrity_error(exc: sa_exc.IntegrityError, on_foreign_key: Rule | None) -> StorageError:
