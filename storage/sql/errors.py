@@ -129,6 +129,8 @@ def _dbapi_error(exc: sa_exc.DBAPIError) -> Unavailable | None:
     if (
         isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError))
         or exc.connection_invalidated
+        # a socket error while connecting, which SQLAlchemy wraps as a plain DBAPIError
+        or isinstance(exc.orig, OSError)
         or code in _PG_UNAVAILABLE
         or code in _MYSQL_UNAVAILABLE
         or (isinstance(code, str) and code.startswith(_PG_UNAVAILABLE_CLASS))
