@@ -32,8 +32,9 @@ def create_engine(
     ``autocommit=True`` gives the engine for reads: no BEGIN/ROLLBACK around
     them and no liveness ping per checkout, three round trips saved on a point
     read. Under READ COMMITTED a transaction gave a multi-statement read no
-    extra consistency anyway (each statement sees its own snapshot). A
-    connection found dead fails that one read with a 503 and leaves the pool.
+    extra consistency anyway (each statement sees its own snapshot). A pooled
+    connection the server closed is replaced at checkout without a round trip
+    (``storage.sql.liveness``); one that dies mid-read fails that read (503).
     ``sqlite_foreign_keys=False`` is for migrations only (see ``storage.sql.migrate``).
 
     ``timeouts`` bound connecting, waiting for the pool and each statement
@@ -51,8 +52,8 @@ def create_engine(
         # PostgreSQL; a thread, a file and its PRAGMAs on SQLite).
         kwargs.setdefault("pool_size", pool_size)
         kwargs.setdefault("max_overflow", 0)
-    if timeouts is not None:
-        kwargs.setdefault("pool_timeout", timeouts.pool)
+        if timeouts is not None:
+            kwargs.setdefault("pool_timeout", timeouts.pool)
     if dialect == "sqlite":
         # How long a statement waits for another connection's write lock.
         busy = timeouts.statement if timeouts is not None else 30

@@ -141,7 +141,9 @@ class PrivatePostgres:
 
     def freeze(self) -> None:
         """SIGSTOP the whole server: connections stay open, nothing answers."""
-        signal_all(self.pids(), signal.SIGSTOP)
+        # The postmaster first, so that it forks no backend we would not stop.
+        signal_all(self.pids()[:1], signal.SIGSTOP)
+        signal_all(self.pids()[1:], signal.SIGSTOP)
 
     def thaw(self) -> None:
         """SIGCONT after ``freeze``."""
