@@ -33,7 +33,10 @@ async def _migrate(settings: Settings) -> str:
 
 async def _check_ready(settings: Settings) -> None:
     storage = await open_storage(
-        settings.storage_backend, database_url=settings.database_url, mongo_url=settings.mongo_url
+        settings.storage_backend,
+        database_url=settings.database_url,
+        mongo_url=settings.mongo_url,
+        timeouts=settings.timeouts(),
     )
     await storage.close()
 

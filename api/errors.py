@@ -17,6 +17,7 @@ from storage.errors import (
     NotMigrated,
     PreconditionFailed,
     StorageError,
+    TimedOut,
     Unavailable,
 )
 
@@ -27,6 +28,7 @@ STATUS = {
     Conflict: 409,
     PreconditionFailed: 412,
     Unavailable: 503,
+    TimedOut: 504,
     NotMigrated: 503,
 }
 
@@ -55,6 +57,7 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflict",
         412: "Precondition failed: the resource changed since the ETag in If-Match",
         503: "Database unavailable",
+        504: "Database statement timed out",
     }
     # 304 has no body; every other error has ErrorBody's.
     entries: dict[int | str, dict[str, Any]] = {
@@ -67,18 +70,23 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 UNAVAILABLE = "Database unavailable; retry shortly"
+TIMED_OUT = "The database took too long and cancelled this request; retry later or ask for less"
+RETRY_AFTER_SECONDS = "5"
 
 
 async def storage_error(request: Request, exc: Exception) -> JSONResponse:
-    """Neutral storage errors -> 404, 409, 503 (500 for one this map does not know)."""
+    """Neutral storage errors -> 404, 409, 503, 504 (500 for one this map does not know)."""
     assert isinstance(exc, StorageError)
     status = STATUS.get(type(exc), 500)
     if status == 500:
         return await unexpected_error(request, exc)
-    if status == 503:
+    if status in (503, 504):
         # The driver's words (hosts, SQL) go to the operator's log, not the client.
         logger.warning("storage unavailable on %s: %s", request.url.path, exc.message)
-        return JSONResponse({"detail": UNAVAILABLE}, status_code=503, headers={"Retry-After": "5"})
+        if status == 504:
+            return JSONResponse({"detail": TIMED_OUT}, status_code=504)
+        headers = {"Retry-After": RETRY_AFTER_SECONDS}
+        return JSONResponse({"detail": UNAVAILABLE}, status_code=503, headers=headers)
     body: dict[str, Any] = {"detail": exc.message}
     if exc.details:
         body["errors"] = exc.details

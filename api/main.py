@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             database_url=settings.database_url,
             mongo_url=settings.mongo_url,
             sql_pool_size=settings.sql_pool_size,
+            timeouts=settings.timeouts(),
         )
         logger.info("storage open: %s (%s)", storage.backend, storage.database)
         app.state.storage = storage

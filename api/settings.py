@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.sql.urls import to_async_url
+from storage.timeouts import Timeouts
+
+_DEFAULT = Timeouts()
+_HOUR = 3600.0  # no timeout above this: a bound nobody means is a typo
 
 # Kept here (not imported from storage.mongo) so that settings never import PyMongo.
 MONGO_SCHEMES = ("mongodb://", "mongodb+srv://", "mongoeco://")
@@ -27,6 +31,14 @@ class Settings(BaseSettings):
     MongoDB-wire stand-in for development (memory, or a SQLite file)."""
     sql_pool_size: int = Field(default=20, ge=1, le=1000)
     """Connections per SQL engine (reads and writes each have one) in each worker process."""
+    db_timeout: float = Field(default=_DEFAULT.operation, gt=0, le=_HOUR)
+    """Longest wait on the database for one operation (pool, connect, statements, retries)."""
+    db_connect_timeout: float = Field(default=_DEFAULT.connect, gt=0, le=_HOUR)
+    """Longest wait to open one database connection (MongoDB: also to find a server)."""
+    db_pool_timeout: float = Field(default=_DEFAULT.pool, gt=0, le=_HOUR)
+    """Longest wait for a free pooled SQL connection."""
+    db_statement_timeout: float = Field(default=_DEFAULT.statement, gt=0, le=_HOUR)
+    """Longest run of one SQL statement before the database cancels it (504)."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     """Requests with a larger body are refused with 413."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -51,11 +63,33 @@ class Settings(BaseSettings):
             raise ValueError(f"must start with one of {', '.join(MONGO_SCHEMES)}")
         return value
 
+    @model_validator(mode="after")
+    def _timeouts_fit(self) -> Settings:
+        for name in ("db_connect_timeout", "db_pool_timeout", "db_statement_timeout"):
+            if getattr(self, name) > self.db_timeout:
+                raise ValueError(
+                    f"{name.upper()}={getattr(self, name)} must not exceed "
+                    f"DB_TIMEOUT={self.db_timeout}, the bound on a whole operation"
+                )
+        return self
+
+    def timeouts(self) -> Timeouts:
+        """The database timeouts these settings ask for."""
+        return Timeouts(
+            operation=self.db_timeout,
+            connect=self.db_connect_timeout,
+            pool=self.db_pool_timeout,
+            statement=self.db_statement_timeout,
+        )
+
 
 def describe_error(exc: ValidationError) -> str:
     """All problems on one line, e.g. ``STORAGE_BACKEND='pg': Input should be 'sql' or 'mongo'``."""
     parts = []
     for error in exc.errors():
         name = ".".join(str(part) for part in error["loc"]).upper()
+        if not name:  # a rule across settings: its message names them
+            parts.append(error["msg"].removeprefix("Value error, "))
+            continue
         parts.append(f"{name}={error.get('input')!r}: {error['msg']}")
     return "Invalid configuration: " + "; ".join(parts)

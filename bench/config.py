@@ -24,6 +24,8 @@ class BenchConfig:
     seconds: float = 15.0
     open_loop_fractions: tuple[float, ...] = (0.5, 0.7, 0.9)
     open_loop_scenarios: tuple[str, ...] = ("point_read", "list_posts")
+    deep_page_rows: int = 100_000
+    """How deep the deep-page scenario reads (``bench/pages.py``); needs that many users."""
     postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     mysql_url: str = "mysql://root@127.0.0.1:3306/test"
     mongo_url: str | None = None
@@ -37,13 +39,15 @@ class BenchConfig:
 
 
 PROFILES = {
-    "full": BenchConfig(),
+    # 105k users: enough for a page 100,000 rows deep.
+    "full": BenchConfig(sizes=Sizes(users=105_000)),
     # SQLite, PostgreSQL and MariaDB in under three minutes on a 2-core machine.
     "quick": BenchConfig(
         sizes=Sizes(users=2_000, posts=10_000, categories=200, products=4_000),
         warmup_seconds=1.0,
         seconds=3.0,
         open_loop_fractions=(0.7,),
+        deep_page_rows=1_500,
     ),
     # The test suite's smoke run: proves the pipeline works, measures nothing useful.
     "smoke": BenchConfig(
@@ -54,6 +58,7 @@ PROFILES = {
         seconds=1.0,
         open_loop_fractions=(0.7,),
         open_loop_scenarios=("point_read",),
+        deep_page_rows=25,
     ),
 }
 

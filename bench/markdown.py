@@ -87,8 +87,29 @@ def markdown(report: dict[str, Any]) -> str:
         *_open_loop(report),
         "",
         *_memory(report),
+        "",
+        *_deep_pages(report),
     ]
     return "\n".join(parts)
+
+
+def _deep_pages(report: dict[str, Any]) -> list[str]:
+    lines = [
+        "| backend | order | page 1 p50 ms | cursor p50 ms | cursor/page 1 | skip p50 ms "
+        "| skip/page 1 |",
+        "|---|---|--:|--:|--:|--:|--:|",
+    ]
+    for name, result in report["backends"].items():
+        pages = result.get("deep_pages", {})
+        for order in ("id", "name"):
+            runs = pages.get(order)
+            if runs:
+                lines.append(
+                    f"| {name} | {order} | {runs['page_1']['p50']:.1f} | "
+                    f"{runs['cursor']['p50']:.1f} | {runs['cursor_vs_page_1']:.2f} | "
+                    f"{runs['skip']['p50']:.1f} | {runs['skip_vs_page_1']:.2f} |"
+                )
+    return lines if len(lines) > 2 else []
 
 
 if __name__ == "__main__":

@@ -49,6 +49,10 @@ def goals(result: dict[str, Any]) -> dict[str, Any]:
         if at_70:
             checks[f"{scenario}_open_70_p99_over_p50"] = at_70["p99"] / max(at_70["p50"], 1e-9)
             checks[f"{scenario}_open_70_errors"] = at_70["errors"]
+    for order in ("id", "name"):
+        deep = result.get("deep_pages", {}).get(order)
+        if deep:
+            checks[f"deep_page_by_{order}_cursor_vs_page_1"] = deep["cursor_vs_page_1"]
     return checks
 
 
@@ -95,6 +99,8 @@ def print_tables(console: Console, report: dict[str, Any]) -> None:
                 )  # fmt: skip
     console.print(open_table)
 
+    console.print(deep_page_table(report))
+
     goal_table = Table(title="Goals")
     goal_table.add_column("backend")
     goal_table.add_column("check")
@@ -104,6 +110,29 @@ def print_tables(console: Console, report: dict[str, Any]) -> None:
             shown = f"{value:.2f}" if isinstance(value, float) else str(value)
             goal_table.add_row(name, check, shown)
     console.print(goal_table)
+
+
+def deep_page_table(report: dict[str, Any]) -> Table:
+    """Page 1 against a page ``depth`` rows in, by cursor and by skip (p50 ms, req/s)."""
+    depth = report["settings"]["deep_page_rows"]
+    table = Table(title=f"Deep pages: page 1 vs {depth} rows in (count=false, 20 per page)")
+    columns = ("backend", "order", "page 1 p50", "cursor p50", "cursor/page 1", "skip p50",
+               "skip/page 1", "page 1 req/s", "cursor req/s", "skip req/s")  # fmt: skip
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("backend", "order") else "right")
+    for name, result in report["backends"].items():
+        pages = result.get("deep_pages", {})
+        for order in ("id", "name"):
+            runs = pages.get(order)
+            if not runs:
+                continue
+            table.add_row(
+                name, order, f"{runs['page_1']['p50']:.1f}", f"{runs['cursor']['p50']:.1f}",
+                f"{runs['cursor_vs_page_1']:.2f}", f"{runs['skip']['p50']:.1f}",
+                f"{runs['skip_vs_page_1']:.2f}", f"{runs['page_1']['throughput']:.0f}",
+                f"{runs['cursor']['throughput']:.0f}", f"{runs['skip']['throughput']:.0f}",
+            )  # fmt: skip
+    return table
 
 
 def write_chart(folder: Path, report: dict[str, Any]) -> Path:

@@ -23,6 +23,7 @@ from bench.load import (
     run_k6,
 )
 from bench.loaders import load, total_rows
+from bench.pages import deep_pages
 from bench.probe import round_trips_per_scenario
 from bench.server import Server, api_command, baseline_command, free_port, running
 from storage.factory import migrate_storage
@@ -139,6 +140,10 @@ def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
                     runs[f"{fraction:.2f}"] = {"rate": rate, **measured.as_dict()}
                 result["open_loop"][scenario] = runs
             result["rss_at_end"] = server.rss_bytes()
+            console.print(f"  {name}: deep pages ({config.deep_page_rows} rows in)")
+            result["deep_pages"] = deep_pages(
+                server.base_url, config.deep_page_rows, config.concurrency, config.seconds, k6_env
+            )
 
         port = free_port()
         baseline_env = {"BENCH_BASELINE_URL": url}

@@ -38,6 +38,8 @@ const scenarios = {
     JSON.stringify({ stock: between(0, 500), price: `${between(1, 999)}.${between(10, 99)}` }),
     Object.assign({ tags: { name: 'update_product' } }, JSON_HEADERS),
   ),
+  // One fixed path (bench/pages.py): page 1, or a deep page by cursor or by skip.
+  page: () => http.get(`${BASE}${__ENV.PAGE_PATH}`, { tags: { name: 'page' } }),
   // 90 % reads spread over the three read scenarios, 10 % writes.
   mixed: () => {
     const dice = Math.random();

@@ -3,15 +3,19 @@
 ::
 
     StorageError
-     ├── NotFound            a resource (or one it refers to) does not exist     -> 404
-     ├── Conflict            a uniqueness, stock or state rule forbids the change -> 409
-     ├── PreconditionFailed  the client's If-Match names an older version        -> 412
-     └── Unavailable         the database cannot be reached right now            -> 503
+     ├── NotFound            a resource (or one it refers to) does not exist       -> 404
+     ├── Conflict            a uniqueness, stock or state rule forbids the change  -> 409
+     ├── PreconditionFailed  the client's If-Match names an older version          -> 412
+     ├── Unavailable         the database cannot be reached right now              -> 503
+     │    └── TimedOut       the database cancelled a statement that ran too long  -> 504
+     └── NotMigrated         the schema is missing or older than the code          -> 503
 
 Each backend translates its driver's exceptions into these in one place
 (``storage/sql/errors.py``, ``storage/mongo/errors.py``); ``api/errors.py`` maps
-them to HTTP in one exception handler. The message is written for a person and
-is sent to the client as ``{"detail": message}``.
+them to HTTP in one exception handler. The message of a 404 or 409 is written
+for a person and sent to the client as ``{"detail": message}``; the message of
+a 503 or 504 may carry the driver's words (hosts, SQL), so it goes to the
+operator's log and the client gets a fixed sentence instead.
 """
 
 from __future__ import annotations
@@ -46,6 +50,15 @@ class PreconditionFailed(StorageError):
 
 class Unavailable(StorageError):
     """The database did not answer; the request may succeed if retried."""
+
+
+class TimedOut(Unavailable):
+    """The database is up but cancelled the operation: it ran past the statement timeout.
+
+    A lock held elsewhere or an expensive query; retrying may or may not help,
+    unlike a plain ``Unavailable``. A database that does not answer at all is
+    ``Unavailable``, even when it took a timeout to find that out.
+    """
 
 
 class NotMigrated(StorageError):

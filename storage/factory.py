@@ -9,14 +9,22 @@ from __future__ import annotations
 from typing import Literal
 
 from storage.protocol import Storage
+from storage.timeouts import Timeouts
 
 Backend = Literal["sql", "mongo"]
 
 
 async def open_storage(
-    backend: Backend, *, database_url: str, mongo_url: str, sql_pool_size: int = 20
+    backend: Backend,
+    *,
+    database_url: str,
+    mongo_url: str,
+    sql_pool_size: int = 20,
+    timeouts: Timeouts | None = None,
 ) -> Storage:
     """Connect to the configured backend and check that its schema is current.
+
+    ``timeouts`` bound every wait on the database (``storage.timeouts``).
 
     Raises ``Unavailable`` if the database does not answer and ``NotMigrated``
     if its schema is missing or out of date.
@@ -24,10 +32,10 @@ async def open_storage(
     if backend == "sql":
         from storage.sql import open_sql_storage
 
-        return await open_sql_storage(database_url, pool_size=sql_pool_size)
+        return await open_sql_storage(database_url, pool_size=sql_pool_size, timeouts=timeouts)
     from storage.mongo import open_mongo_storage
 
-    return await open_mongo_storage(mongo_url)
+    return await open_mongo_storage(mongo_url, timeouts=timeouts)
 
 
 async def migrate_storage(backend: Backend, *, database_url: str, mongo_url: str) -> str:

@@ -26,6 +26,7 @@ from api.main import create_app
 from api.settings import Settings
 from bench.databases import mongo_database, sql_database
 from storage.factory import migrate_storage
+from tests.faults.enabling import header as fault_tests_header
 from tests.resetting import reset_storage
 from tests.standin import standin_server
 
@@ -149,4 +150,4 @@ def pytest_report_header() -> list[str]:
         for case in CASES
         if case not in ENABLED
     ]
-    return lines
+    return lines + fault_tests_header()

@@ -51,6 +51,12 @@ def test_smoke_profile_runs_and_reports(tmp_path: Path) -> None:
     assert sqlite["rss_after_warmup"] > 0
     assert sqlite["rss_at_end"] > 0
     assert set(sqlite["goals"]) >= {"point_read_vs_raw", "list_posts_vs_raw", "rss_growth"}
+    deep = sqlite["deep_pages"]
+    assert deep["depth"] == 25
+    for order in ("id", "name"):
+        for request in ("page_1", "cursor", "skip"):
+            assert deep[order][request]["requests"] > 0 and deep[order][request]["errors"] == 0
+    assert "Deep pages" in completed.stdout
 
     tables = markdown(report)
     for scenario in SCENARIOS:

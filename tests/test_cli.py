@@ -45,6 +45,8 @@ def assert_one_line_failure(result: subprocess.CompletedProcess[str], *fragments
         ({"DATABASE_URL": "oracle://db/x"}, ("DATABASE_URL", "sqlite://, postgresql://")),
         ({"DATABASE_URL": "nonsense"}, ("DATABASE_URL", "not a database URL")),
         ({"STORAGE_BACKEND": "mongo", "MONGO_URL": "http://x"}, ("MONGO_URL", "mongodb://")),
+        ({"DB_TIMEOUT": "0"}, ("DB_TIMEOUT='0'", "greater than 0")),
+        ({"DB_STATEMENT_TIMEOUT": "9"}, ("DB_STATEMENT_TIMEOUT=9.0", "DB_TIMEOUT=5.0")),
     ],
 )
 def test_bad_configuration_is_one_clear_line(env: dict[str, str], fragments: tuple[str]) -> None:

@@ -61,7 +61,7 @@ async def test_health_is_503_when_database_is_down(down_client: httpx.AsyncClien
         "status": "unavailable",
         "backend": "sql",
         "database": "postgresql",
-        "detail": "Database unavailable: connection refused",
+        "detail": "The database did not answer; the service log has the cause",
     }
 
 

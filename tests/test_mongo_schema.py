@@ -36,6 +36,7 @@ from storage.mongo.documents import Database, next_id
 from storage.mongo.errors import translate_errors
 from storage.mongo.schema import check_schema
 from storage.mongo.validators import VALIDATORS
+from storage.timeouts import Timeouts
 from storage.types import USERS as USER_LISTING
 from storage.types import (
     CategoryCreate,
@@ -278,17 +279,15 @@ def test_driver_errors_become_neutral_errors(
 # warning is ignored, rather than let it fail whichever test runs next.
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-async def test_unreachable_server_is_unavailable_with_a_clear_message(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(mongo_connection, "SERVER_SELECTION_TIMEOUT_MS", 100)
+async def test_unreachable_server_is_unavailable_with_a_clear_message() -> None:
     # Port 1 on the loopback interface: refused at once, no server needed.
     url = "mongodb://someone:secret@127.0.0.1:1/app"
+    quick = Timeouts(operation=0.5, connect=0.1, pool=0.1, statement=0.1)
     with pytest.raises(Unavailable, match=r"Cannot reach MongoDB at 127\.0\.0\.1:1") as raised:
-        await open_mongo_storage(url)
+        await open_mongo_storage(url, quick)
     assert "secret" not in raised.value.message
     with pytest.raises(Unavailable):
-        await migrate_mongo(url)
+        await migrate_mongo(url, quick)
     # The dropped socket is reachable from the exception's traceback: let go of
     # it first, or it outlives this collection and warns in a later test.
     del raised

@@ -13,6 +13,7 @@ from storage.mongo.errors import MongoConfigError
 from storage.mongo.runner import Runner
 from storage.mongo.schema import SCHEMA_VERSION, check_schema, ensure_schema
 from storage.mongo.storage import MongoStorage
+from storage.timeouts import Timeouts
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -24,8 +25,10 @@ __all__ = [
 ]
 
 
-async def open_mongo_storage(url: str) -> MongoStorage:
+async def open_mongo_storage(url: str, timeouts: Timeouts | None = None) -> MongoStorage:
     """Connect to ``url``, check that its schema is current and that it runs transactions.
+
+    ``timeouts`` bound every operation (``storage.timeouts``; its defaults if None).
 
     Raises ``Unavailable`` if the server does not answer, ``NotMigrated`` if the
     schema is missing or out of date, ``MongoConfigError`` for an unusable URL or
@@ -33,26 +36,28 @@ async def open_mongo_storage(url: str) -> MongoStorage:
     An embedded stand-in's schema is ensured here: for ``mongoeco://`` it starts
     empty in memory, so nothing could have migrated it beforehand.
     """
-    connection = connect(url)
+    timeouts = timeouts or Timeouts()
+    connection = connect(url, timeouts)
     try:
         await connection.ping()
         if connection.embedded is not None:
             await ensure_schema(connection.db)
         else:
             await check_schema(connection.db)
-        await Runner(connection.client, connection.db).check_transactions()
+        await Runner(connection.client, connection.db, timeouts).check_transactions()
     except BaseException:
         await connection.close()
         raise
-    return MongoStorage(connection)
+    return MongoStorage(connection, timeouts)
 
 
-async def migrate_mongo(url: str) -> str:
+async def migrate_mongo(url: str, timeouts: Timeouts | None = None) -> str:
     """Ensure the schema of the database named by ``url``; idempotent.
 
     Returns a one-line summary for the operator. Raises like ``open_mongo_storage``.
+    Without ``timeouts`` only finding the server is bounded: a long step runs to its end.
     """
-    connection: Connection = connect(url)
+    connection: Connection = connect(url, timeouts)
     try:
         await connection.ping()
         await ensure_schema(connection.db)

@@ -24,12 +24,11 @@ from storage.errors import Unavailable
 from storage.mongo import standin
 from storage.mongo.documents import Database, Document
 from storage.mongo.errors import MongoConfigError, describe
+from storage.timeouts import Timeouts
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DATABASE = "app"
-SERVER_SELECTION_TIMEOUT_MS = 5_000
-"""How long an operation waits for a reachable server before failing as ``Unavailable``."""
 SCHEMES = ("mongodb://", "mongodb+srv://", standin.SCHEME)
 
 
@@ -69,9 +68,11 @@ class Connection:
             self.embedded.stop()
 
 
-def connect(url: str) -> Connection:
+def connect(url: str, timeouts: Timeouts | None = None) -> Connection:
     """Build the client and pick the database named by ``url``.
 
+    ``timeouts`` bound every operation (``storage.timeouts``); without them
+    (migrations) only finding a server is bounded, so a long step is never cut.
     Only a ``mongoeco://`` URL does I/O here (it starts the embedded server).
     Raises ``MongoConfigError`` for a URL that cannot work or a missing extra.
     """
@@ -80,21 +81,39 @@ def connect(url: str) -> Connection:
             f"MONGO_URL must start with one of {', '.join(SCHEMES)}; got {_redact(url)!r}"
         )
     if standin.is_embedded_url(url):
-        return _connect_embedded(url)
+        return _connect_embedded(url, timeouts)
     try:
-        client = _client(url)
+        client = _client(url, timeouts)
         db = client.get_default_database(default=DEFAULT_DATABASE)
     except ConfigurationError as exc:  # includes InvalidURI
         raise MongoConfigError(f"Invalid MONGO_URL {_redact(url)!r}: {exc}") from exc
     return Connection(client, db, _hosts(url))
 
 
-def _client(url: str) -> AsyncMongoClient[Document]:
-    timeout = SERVER_SELECTION_TIMEOUT_MS
-    return AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=timeout)
+def _client(url: str, timeouts: Timeouts | None) -> AsyncMongoClient[Document]:
+    if timeouts is None:
+        selection = round(Timeouts().connect * 1000)
+        return AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=selection)
+    return AsyncMongoClient(url, tz_aware=True, **client_timeouts(timeouts))
 
 
-def _connect_embedded(url: str) -> Connection:
+def client_timeouts(timeouts: Timeouts) -> dict[str, Any]:
+    """PyMongo's options for ``timeouts``.
+
+    ``timeoutMS`` is the client-side operation timeout (CSOT): one deadline
+    for server selection, pool checkout, every round trip and PyMongo's own
+    retries, also sent to the server as ``maxTimeMS`` so it stops working
+    when the client stops waiting. It replaces ``socketTimeoutMS`` and
+    ``waitQueueTimeoutMS``, which PyMongo ignores once it is set.
+    """
+    return {
+        "timeoutMS": round(timeouts.operation * 1000),
+        "connectTimeoutMS": round(timeouts.connect * 1000),
+        "serverSelectionTimeoutMS": round(timeouts.connect * 1000),
+    }
+
+
+def _connect_embedded(url: str, timeouts: Timeouts | None) -> Connection:
     path = standin.embedded_path(url)
     server = standin.EmbeddedServer(path)
     try:
@@ -109,7 +128,7 @@ def _connect_embedded(url: str) -> Connection:
         where,
         "nothing persists across restarts" if path is None else f"data kept in {path}",
     )
-    client = _client(server_url)
+    client = _client(server_url, timeouts)
     return Connection(client, client[DEFAULT_DATABASE], where, embedded=server)
 
 

@@ -5,10 +5,15 @@
     pymongo.errors.PyMongoError
      ├── DuplicateKeyError                    -> Conflict (message chosen by the operation)
      ├── transient (``is_transient``)          -> Unavailable, retried by ``storage.mongo.runner``
+     ├── ExecutionTimeout from the server      -> TimedOut: it stopped the operation at maxTimeMS
+     ├── ExecutionTimeout from PyMongo         -> Unavailable: the deadline ran out client-side
      ├── ConnectionFailure                    -> Unavailable
-     │    (AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError, ...)
+     │    (AutoReconnect, NotPrimaryError, NetworkTimeout, ServerSelectionTimeoutError,
+     │     WaitQueueTimeoutError: a server gone, frozen, restarting or stepping down)
      ├── ConfigurationError (SRV/DNS lookup)  -> Unavailable
-     ├── OperationFailure, access denied      -> Unavailable
+     ├── WTimeoutError, OperationFailure with a shutdown, network or
+     │    access-denied code                  -> Unavailable
+     ├── any other error PyMongo marks as a timeout (CSOT) -> Unavailable
      └── anything else                        -> StorageError, logged (a bug or a broken database)
 
 Every store method runs its driver calls through ``storage.mongo.runner``,
@@ -25,11 +30,13 @@ from pymongo.errors import (
     ConfigurationError,
     ConnectionFailure,
     DuplicateKeyError,
+    ExecutionTimeout,
     OperationFailure,
     PyMongoError,
+    WTimeoutError,
 )
 
-from storage.errors import Conflict, StorageError, Unavailable
+from storage.errors import Conflict, StorageError, TimedOut, Unavailable
 from storage.mongo import standin
 
 logger = logging.getLogger(__name__)
@@ -37,6 +44,25 @@ logger = logging.getLogger(__name__)
 # Server error codes that mean "you may not talk to this database" (AuthenticationFailed,
 # Unauthorized): an operator problem, reported like an unreachable server rather than a bug.
 _ACCESS_DENIED = frozenset({13, 18})
+# Server error codes that mean "this server cannot serve now": shutting down, stepping
+# down, a network error between servers, a time limit. PyMongo turns most of them into
+# NotPrimaryError itself; the rest can still arrive as an OperationFailure.
+_NOT_NOW = frozenset(
+    {
+        6,  # HostUnreachable
+        7,  # HostNotFound
+        89,  # NetworkTimeout
+        91,  # ShutdownInProgress
+        189,  # PrimarySteppedDown
+        262,  # ExceededTimeLimit
+        9001,  # SocketException
+        10107,  # NotWritablePrimary
+        11600,  # InterruptedAtShutdown
+        11602,  # InterruptedDueToReplStateChange
+        13435,  # NotPrimaryNoSecondaryOk
+        13436,  # NotPrimaryOrSecondary
+    }
+)
 
 
 class MongoConfigError(StorageError):
@@ -81,11 +107,23 @@ def translate_errors(*, duplicate: str | None = None) -> Iterator[None]:
 
 
 def _translated(exc: PyMongoError) -> StorageError:
-    if isinstance(exc, (ConnectionFailure, ConfigurationError)):
+    if isinstance(exc, ExecutionTimeout) and _from_server(exc):
+        return TimedOut(f"Operation stopped by the database at its time limit: {describe(exc)}")
+    if isinstance(exc, (ConnectionFailure, ConfigurationError, WTimeoutError)):
         return Unavailable(f"Database unavailable: {describe(exc)}")
-    if isinstance(exc, OperationFailure) and exc.code in _ACCESS_DENIED:
+    if isinstance(exc, OperationFailure) and exc.code in _ACCESS_DENIED | _NOT_NOW:
         return Unavailable(f"Database unavailable: {describe(exc)}")
+    if exc.timeout:
+        # CSOT ran out in a step that has no error class of its own.
+        return Unavailable(f"Database unavailable: no answer in time ({describe(exc)})")
     return _unexpected(exc)
+
+
+def _from_server(exc: OperationFailure) -> bool:
+    # A server's error reply names its code; the ExecutionTimeout PyMongo raises
+    # itself when the deadline has no room left for a round trip does not.
+    details = exc.details or {}
+    return "codeName" in details
 
 
 def _unexpected(exc: PyMongoError) -> StorageError:

@@ -8,7 +8,10 @@ attempt was transient (MongoDB's ``TransientTransactionError`` label, e.g. a
 write conflict with a concurrent transaction); a commit whose outcome is
 unknown (``UnknownTransactionCommitResult``) is committed again. Clients never
 see a transient conflict: they see the result, a neutral error, or after
-``RETRY_SECONDS`` a 503 ``Unavailable``.
+``timeouts.operation`` a 503 ``Unavailable``. That one deadline covers the
+attempts, their back-off and every round trip in them: it is PyMongo's
+client-side operation timeout (``pymongo.timeout``), so a server that stops
+answering mid-operation ends the operation on time too.
 
 Snapshot isolation alone would let a post be inserted for an author that a
 concurrent transaction deletes (each reads the other's "before"). So every
@@ -25,6 +28,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import pymongo
 from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import OperationFailure, PyMongoError
@@ -35,12 +39,11 @@ from storage.errors import NotFound, StorageError, Unavailable
 from storage.mongo import standin
 from storage.mongo.documents import GUARD, META, Database, Document
 from storage.mongo.errors import MongoConfigError, is_transient, translate_errors
+from storage.timeouts import Timeouts
 
 T = TypeVar("T")
 Session = AsyncClientSession
 
-RETRY_SECONDS = 5.0
-"""How long one operation keeps retrying transient failures before answering 503."""
 _FIRST_BACKOFF = 0.002
 _MAX_BACKOFF = 0.1
 # MongoDB's code for "transactions need a replica set member or mongos" (IllegalOperation).
@@ -50,26 +53,31 @@ _ILLEGAL_OPERATION = 20
 class Runner:
     """The client and database of one Mongo backend, and the one way stores use them."""
 
-    def __init__(self, client: AsyncMongoClient[Document], db: Database) -> None:
+    def __init__(
+        self, client: AsyncMongoClient[Document], db: Database, timeouts: Timeouts | None = None
+    ) -> None:
         self.client = client
         self.db = db
+        self.seconds = (timeouts or Timeouts()).operation
+        """The deadline of one operation, retries included."""
 
     async def run(self, work: Callable[[], Awaitable[T]], *, duplicate: str | None = None) -> T:
         """Run ``work`` (no transaction), retrying transient failures, translating errors.
 
         ``duplicate`` is the ``Conflict`` message for a unique-index violation.
         """
-        deadline = time.monotonic() + RETRY_SECONDS
+        deadline = time.monotonic() + self.seconds
         attempt = 0
-        while True:
-            try:
-                with translate_errors(duplicate=duplicate):
-                    return await work()
-            except Unavailable as exc:
-                if not _retryable(exc, deadline):
-                    raise
-            attempt += 1
-            await _back_off(attempt)
+        with pymongo.timeout(self.seconds):
+            while True:
+                try:
+                    with translate_errors(duplicate=duplicate):
+                        return await work()
+                except Unavailable as exc:
+                    if not _retryable(exc, deadline):
+                        raise
+                attempt += 1
+                await _back_off(attempt)
 
     async def transaction(
         self, work: Callable[[Session], Awaitable[T]], *, duplicate: str | None = None
@@ -78,17 +86,18 @@ class Runner:
 
         Neutral errors raised by ``work`` abort the transaction and propagate.
         """
-        deadline = time.monotonic() + RETRY_SECONDS
+        deadline = time.monotonic() + self.seconds
         attempt = 0
-        while True:
-            try:
-                with translate_errors(duplicate=duplicate):
-                    return await self._attempt(work, deadline)
-            except Unavailable as exc:
-                if not _retryable(exc, deadline):
-                    raise
-            attempt += 1
-            await _back_off(attempt)
+        with pymongo.timeout(self.seconds):
+            while True:
+                try:
+                    with translate_errors(duplicate=duplicate):
+                        return await self._attempt(work, deadline)
+                except Unavailable as exc:
+                    if not _retryable(exc, deadline):
+                        raise
+                attempt += 1
+                await _back_off(attempt)
 
     async def snapshot(self, work: Callable[[Session], Awaitable[T]]) -> T:
         """Run the reads of ``work(session)`` on one snapshot (a page, its total, its authors)."""

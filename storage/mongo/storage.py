@@ -19,6 +19,7 @@ from storage.protocol import (
     TagStore,
     UserStore,
 )
+from storage.timeouts import Timeouts
 
 
 class MongoStorage:
@@ -30,12 +31,12 @@ class MongoStorage:
 
     backend = "mongo"
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, timeouts: Timeouts | None = None) -> None:
         self._connection = connection
         self.database: str = connection.database
         self.db: Database = connection.db
         """The PyMongo database, for tests and tooling; the API never touches it."""
-        self.runner = Runner(connection.client, connection.db)
+        self.runner = Runner(connection.client, connection.db, timeouts)
         self.users: UserStore = MongoUserStore(self.runner)
         self.posts: PostStore = MongoPostStore(self.runner)
         self.tags: TagStore = MongoTagStore(self.runner)

@@ -6,18 +6,25 @@ from storage.errors import StorageError
 from storage.sql.engine import POOL_SIZE, create_engine
 from storage.sql.migrate import check_at_head, migration_engine, upgrade_to_head
 from storage.sql.storage import SqlStorage
+from storage.timeouts import Timeouts
 
 __all__ = ["SqlStorage", "migrate_sql", "open_sql_storage"]
 
 
-async def open_sql_storage(url: str, pool_size: int = POOL_SIZE) -> SqlStorage:
+async def open_sql_storage(
+    url: str, pool_size: int = POOL_SIZE, timeouts: Timeouts | None = None
+) -> SqlStorage:
     """Connect, check the schema is at head, and return the storage.
 
-    Raises ``Unavailable`` or ``NotMigrated``; the engine is disposed on failure.
+    ``timeouts`` bound every wait on the database (``storage.timeouts``; its
+    defaults if None). Raises ``Unavailable`` or ``NotMigrated``; the engine
+    is disposed on failure.
     """
+    timeouts = timeouts or Timeouts()
     storage = SqlStorage(
-        create_engine(url, pool_size=pool_size),
-        create_engine(url, autocommit=True, pool_size=pool_size),
+        create_engine(url, pool_size=pool_size, timeouts=timeouts),
+        create_engine(url, autocommit=True, pool_size=pool_size, timeouts=timeouts),
+        timeouts,
     )
     try:
         await storage.ping()

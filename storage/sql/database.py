@@ -16,6 +16,7 @@ from storage.errors import StorageError, Unavailable
 from storage.sql.engine import SQLITE_WRITE
 from storage.sql.errors import is_transient, translate_errors
 from storage.sql.queries import binary
+from storage.timeouts import Timeouts
 
 T = TypeVar("T")
 RETRY_SECONDS = 5.0
@@ -26,14 +27,19 @@ class Database:
     """The engines of one database plus the two ways a repository uses them.
 
     ``engine`` runs transactions (writes); ``read_engine`` runs autocommit
-    statements (reads), each from its own connection pool.
+    statements (reads), each from its own connection pool. Every operation
+    ends within ``timeouts.operation``: the engines bound each wait
+    (connect, pool, statement), and a deadline bounds their sum.
     """
 
-    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine) -> None:
+    def __init__(
+        self, engine: AsyncEngine, read_engine: AsyncEngine, timeouts: Timeouts | None = None
+    ) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._read_engine = read_engine
+        self.timeouts = timeouts or Timeouts()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -43,8 +49,18 @@ class Database:
         the CPU without the identity map and unit of work it does not need.
         """
         with translate_errors():
-            async with self._read_engine.connect() as conn:
+            async with self.deadline(), self._read_engine.connect() as conn:
                 yield conn
+
+    def deadline(self) -> asyncio.Timeout:
+        """The bound on one operation; past it the operation is cancelled (``TimeoutError``).
+
+        SQLAlchemy drops a connection whose operation was cancelled (its
+        protocol state is unknown), so a late answer never reaches the next user.
+        A write cancelled during its COMMIT may or may not have been applied,
+        as with any lost answer; the client got a 503, not a success.
+        """
+        return asyncio.timeout(self.timeouts.operation)
 
     def binary(self, column: Any) -> Any:
         """``column`` compared and sorted by code point, as on every other store."""
@@ -61,7 +77,7 @@ class Database:
         commit is inside, so deferred checks count too.
         """
         with translate_errors(on_foreign_key):
-            async with self._sessions() as session:
+            async with self.deadline(), self._sessions() as session:
                 await session.connection(execution_options={SQLITE_WRITE: True})
                 yield session
                 await session.commit()

@@ -8,7 +8,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from storage.sql import liveness
 from storage.sql.urls import to_async_url
+from storage.timeouts import Timeouts
 
 # Execution option a write transaction sets so SQLite takes its write lock up front.
 SQLITE_WRITE = "sqlite_begin_immediate"
@@ -22,6 +24,7 @@ def create_engine(
     autocommit: bool = False,
     pool_size: int = POOL_SIZE,
     sqlite_foreign_keys: bool = True,
+    timeouts: Timeouts | None = None,
     **kwargs: Any,
 ) -> AsyncEngine:
     """An async engine for ``url`` (plain or async scheme) tuned for this service.
@@ -29,9 +32,14 @@ def create_engine(
     ``autocommit=True`` gives the engine for reads: no BEGIN/ROLLBACK around
     them and no liveness ping per checkout, three round trips saved on a point
     read. Under READ COMMITTED a transaction gave a multi-statement read no
-    extra consistency anyway (each statement sees its own snapshot). A
-    connection found dead fails that one read with a 503 and leaves the pool.
+    extra consistency anyway (each statement sees its own snapshot). A pooled
+    connection the server closed is replaced at checkout without a round trip
+    (``storage.sql.liveness``); one that dies mid-read fails that read (503).
     ``sqlite_foreign_keys=False`` is for migrations only (see ``storage.sql.migrate``).
+
+    ``timeouts`` bound connecting, waiting for the pool and each statement
+    (``storage.timeouts``); without them (migrations, tools) the drivers'
+    defaults apply, so a long migration is never cut short.
     """
     async_url = to_async_url(str(url) if isinstance(url, str) else url.render_as_string(False))
     dialect = async_url.get_backend_name()
@@ -44,18 +52,61 @@ def create_engine(
         # PostgreSQL; a thread, a file and its PRAGMAs on SQLite).
         kwargs.setdefault("pool_size", pool_size)
         kwargs.setdefault("max_overflow", 0)
+        if timeouts is not None:
+            kwargs.setdefault("pool_timeout", timeouts.pool)
     if dialect == "sqlite":
-        engine = create_async_engine(async_url, connect_args={"timeout": 30}, **kwargs)
+        # How long a statement waits for another connection's write lock.
+        busy = timeouts.statement if timeouts is not None else 30
+        engine = create_async_engine(async_url, connect_args={"timeout": busy}, **kwargs)
         _configure_sqlite(engine, transactions=not autocommit, foreign_keys=sqlite_foreign_keys)
         return engine
+    if timeouts is not None:
+        kwargs.setdefault("connect_args", _server_timeouts(dialect, timeouts))
     if autocommit:
-        return create_async_engine(async_url, isolation_level="AUTOCOMMIT", **kwargs)
-    options: dict[str, Any] = {"pool_pre_ping": True, **kwargs}
-    if dialect == "mysql":
-        # PostgreSQL's default; on InnoDB it lets a statement see rows that
-        # another transaction committed since ours began (e.g. a tag just created).
-        options.setdefault("isolation_level", "READ COMMITTED")
-    return create_async_engine(async_url, **options)
+        kwargs.setdefault("isolation_level", "AUTOCOMMIT")
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        if dialect == "mysql":
+            # PostgreSQL's default; on InnoDB it lets a statement see rows that
+            # another transaction committed since ours began (e.g. a tag just created).
+            kwargs.setdefault("isolation_level", "READ COMMITTED")
+    engine = create_async_engine(async_url, **kwargs)
+    liveness.install(engine)
+    if timeouts is not None and dialect == "mysql":
+        _limit_mysql_statements(engine, timeouts.statement)
+    return engine
+
+
+def _server_timeouts(dialect: str, timeouts: Timeouts) -> dict[str, Any]:
+    """Driver arguments that bound connecting and each statement.
+
+    The server cancels a statement at ``statement`` and says so (a clean
+    error, the connection stays usable); the client gives up a little later
+    (``client_statement``) only if no answer comes at all: a frozen server
+    or a lost network, where the connection is then dropped.
+    """
+    if dialect == "postgresql":
+        return {
+            "timeout": timeouts.connect,
+            "command_timeout": timeouts.client_statement,
+            "server_settings": {"statement_timeout": str(round(timeouts.statement * 1000))},
+        }
+    # asyncmy's connect_timeout covers the TCP connect only; read_timeout bounds
+    # every read after it, the server's greeting and authentication included.
+    return {"connect_timeout": timeouts.connect, "read_timeout": timeouts.client_statement}
+
+
+def _limit_mysql_statements(engine: AsyncEngine, seconds: float) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The dialect knows the flavour by now: its first-connect hook runs first.
+        if engine.dialect.is_mariadb:  # type: ignore[attr-defined]
+            statement = f"SET SESSION max_statement_time = {seconds:.3f}"  # every statement
+        else:
+            statement = f"SET SESSION max_execution_time = {round(seconds * 1000)}"  # SELECTs
+        cursor = dbapi_connection.cursor()
+        cursor.execute(statement)
+        cursor.close()
 
 
 def _configure_sqlite(engine: AsyncEngine, *, transactions: bool, foreign_keys: bool) -> None:

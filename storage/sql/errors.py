@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import exc as sa_exc
 
-from storage.errors import Conflict, NotFound, StorageError, Unavailable
+from storage.errors import Conflict, NotFound, StorageError, TimedOut, Unavailable
 from storage.messages import (
     AUTHOR_NOT_FOUND,
     CATEGORY_HAS_PRODUCTS,
@@ -50,6 +50,47 @@ FOREIGN_KEYS: dict[str, tuple[Rule, Rule]] = {
 _PARENT_SIDE = re.compile(r"update or delete on table|delete or update a parent row", re.I)
 
 
+# Why a server refuses or drops a connection, by driver error code. Each means
+# "not now": the request may succeed once the server is back (503).
+_PG_UNAVAILABLE = frozenset(
+    {
+        "57P01",  # admin_shutdown: pg_ctl stop, pg_terminate_backend
+        "57P02",  # crash_shutdown: another backend crashed, all are reset
+        "57P03",  # cannot_connect_now: starting up, in recovery, shutting down
+        "53300",  # too_many_connections
+        "53000",  # insufficient_resources
+        "53100",  # disk_full
+        "53200",  # out_of_memory
+        "58000",  # system_error (e.g. an I/O error while the disk is away)
+    }
+)
+_PG_UNAVAILABLE_CLASS = "08"  # connection_exception and all of its subcodes
+_MYSQL_UNAVAILABLE = frozenset(
+    {
+        1040,  # ER_CON_COUNT_ERROR: too many connections
+        1053,  # ER_SERVER_SHUTDOWN: the server is shutting down
+        1077,  # ER_NORMAL_SHUTDOWN
+        1152,  # ER_ABORTING_CONNECTION
+        1927,  # ER_CONNECTION_KILLED
+        2002,  # CR_CONNECTION_ERROR: cannot connect (socket)
+        2003,  # CR_CONN_HOST_ERROR: cannot connect (TCP)
+        2006,  # CR_SERVER_GONE_ERROR: MySQL server has gone away
+        2013,  # CR_SERVER_LOST: lost connection during query
+        2014,  # CR_COMMANDS_OUT_OF_SYNC (a connection left mid-protocol)
+        2055,  # CR_SERVER_LOST_EXTENDED
+    }
+)
+# The server is up but cancelled the statement: it ran out of time (504).
+_PG_TIMED_OUT = frozenset({"57014", "55P03"})  # query_canceled (statement_timeout), lock_timeout
+_MYSQL_TIMED_OUT = frozenset(
+    {
+        1969,  # ER_STATEMENT_TIMEOUT: max_statement_time exceeded (MariaDB)
+        3024,  # ER_QUERY_TIMEOUT: max_execution_time exceeded (MySQL)
+        1205,  # ER_LOCK_WAIT_TIMEOUT
+    }
+)
+
+
 @contextmanager
 def translate_errors(on_foreign_key: Rule | None = None) -> Iterator[None]:
     """Run one storage operation, translating driver errors.
@@ -57,8 +98,9 @@ def translate_errors(on_foreign_key: Rule | None = None) -> Iterator[None]:
     ``on_foreign_key`` is the error a foreign key violation means for this
     operation on SQLite, which does not say which key failed. A fresh
     exception each time, so no traceback accumulates on a shared object.
-    Lost connections become ``Unavailable``. Anything else is a bug and
-    propagates unchanged.
+    A server that is away, starting, stopping, full or too slow becomes
+    ``Unavailable`` (``TimedOut`` when it cancelled a statement itself).
+    Anything else is a bug and propagates unchanged.
     """
     try:
         yield
@@ -67,21 +109,26 @@ def translate_errors(on_foreign_key: Rule | None = None) -> Iterator[None]:
     except sa_exc.DBAPIError as exc:
         if is_transient(exc):  # a deadlock: retried by Database.transaction
             raise Unavailable(f"Database busy: {_first_line(exc)}") from exc
-        translated = _translated(exc)
-        if translated is exc:
-            raise
-        raise translated from exc
-    except sa_exc.TimeoutError as exc:
-        raise Unavailable(f"Database unavailable: {_first_line(exc)}") from exc
+        neutral = _dbapi_error(exc)
+        if neutral is None:
+            raise  # a bug (bad SQL, a value the driver refuses): keep it whole
+        raise neutral from exc
+    except sa_exc.TimeoutError as exc:  # no pooled connection freed up in time
+        raise Unavailable(f"Database unavailable: {exc}") from exc
+    except TimeoutError as exc:
+        # asyncio's deadline on the operation, or a driver's own client-side
+        # timeout (SQLAlchemy lets both through unwrapped). The server did not
+        # answer: the connection was invalidated and will not be reused.
+        raise Unavailable("Database unavailable: no answer in time") from exc
     except (OSError, ConnectionError) as exc:
         raise Unavailable(f"Database unavailable: {exc}") from exc
 
 
 # Errors after which running the transaction again can succeed: PostgreSQL's
-# deadlock and serialization failure, MariaDB's deadlock and lock wait timeout,
-# SQLite's busy database.
+# deadlock and serialization failure, MariaDB's deadlock, SQLite's busy
+# database. (A lock wait timeout is the statement timeout at work: a 504.)
 _TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
-_TRANSIENT_MYSQL_CODES = frozenset({1213, 1205})
+_TRANSIENT_MYSQL_CODES = frozenset({1213})
 
 
 def is_transient(exc: BaseException | None) -> bool:
@@ -95,6 +142,33 @@ def is_transient(exc: BaseException | None) -> bool:
     if args and args[0] in _TRANSIENT_MYSQL_CODES:
         return True
     return "database is locked" in str(original)
+
+
+def _dbapi_error(exc: sa_exc.DBAPIError) -> Unavailable | None:
+    code = _error_code(exc)
+    if code in _PG_TIMED_OUT or code in _MYSQL_TIMED_OUT:
+        return TimedOut(f"Statement cancelled by the database: {_first_line(exc)}")
+    if (
+        isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError))
+        or exc.connection_invalidated
+        # a socket error while connecting, which SQLAlchemy wraps as a plain DBAPIError
+        or isinstance(exc.orig, OSError)
+        or code in _PG_UNAVAILABLE
+        or code in _MYSQL_UNAVAILABLE
+        or (isinstance(code, str) and code.startswith(_PG_UNAVAILABLE_CLASS))
+    ):
+        return Unavailable(f"Database unavailable: {_first_line(exc)}")
+    return None
+
+
+def _error_code(exc: sa_exc.DBAPIError) -> str | int | None:
+    """The driver's code: error number (asyncmy), SQLSTATE (asyncpg), None (SQLite)."""
+    original = exc.orig
+    args = getattr(original, "args", ())
+    if args and isinstance(args[0], int):
+        return args[0]  # asyncmy also has a ``sqlstate``, but the number is more precise
+    sqlstate = getattr(original, "sqlstate", None)
+    return sqlstate if isinstance(sqlstate, str) else None
 
 
 def integrity_error(exc: sa_exc.IntegrityError, on_foreign_key: Rule | None) -> StorageError:

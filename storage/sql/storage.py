@@ -13,6 +13,7 @@ from storage.sql.posts import SqlPostStore
 from storage.sql.products import SqlProductStore
 from storage.sql.tags import SqlTagStore
 from storage.sql.users import SqlUserStore
+from storage.timeouts import Timeouts
 
 
 class SqlStorage:
@@ -20,11 +21,15 @@ class SqlStorage:
 
     backend = "sql"
 
-    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine) -> None:
+    def __init__(
+        self, engine: AsyncEngine, read_engine: AsyncEngine, timeouts: Timeouts | None = None
+    ) -> None:
         self.engine = engine
         self.read_engine = read_engine
         self.database = engine.dialect.name
-        db = Database(engine, read_engine)
+        self.db = Database(engine, read_engine, timeouts)
+        """The engines' sessions and deadlines, for tests and tooling; the API never touches it."""
+        db = self.db
         self.users = SqlUserStore(db)
         self.posts = SqlPostStore(db)
         self.tags = SqlTagStore(db)
@@ -33,8 +38,9 @@ class SqlStorage:
         self.orders = SqlOrderStore(db)
 
     async def ping(self) -> None:
+        """One round trip on the write engine (pre-pinged, so a dead connection is replaced)."""
         with translate_errors():
-            async with self.engine.connect() as conn:
+            async with self.db.deadline(), self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
 
     @property
