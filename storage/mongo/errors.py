@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from pymongo.errors import (
+    BulkWriteError,
     ConfigurationError,
     ConnectionFailure,
     DuplicateKeyError,
@@ -77,6 +78,9 @@ def describe(exc: BaseException) -> str:
     return text.split(", Timeout: ")[0]
 
 
+_DUPLICATE_KEY = 11000
+
+
 def is_transient(exc: PyMongoError) -> bool:
     """Whether running the operation again may succeed.
 
@@ -100,6 +104,12 @@ def translate_errors(*, duplicate: str | None = None) -> Iterator[None]:
         yield
     except DuplicateKeyError as exc:
         raise Conflict(duplicate or "A conflicting record already exists") from exc
+    except BulkWriteError as exc:
+        # insert_many reports a unique-index violation among its write errors.
+        codes = {error.get("code") for error in exc.details.get("writeErrors", [])}
+        if codes == {_DUPLICATE_KEY}:
+            raise Conflict(duplicate or "A conflicting record already exists") from exc
+        raise _translated(exc) from exc
     except PyMongoError as exc:
         if is_transient(exc):
             raise Unavailable(f"Database busy: {describe(exc)}") from exc

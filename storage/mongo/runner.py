@@ -54,12 +54,18 @@ class Runner:
     """The client and database of one Mongo backend, and the one way stores use them."""
 
     def __init__(
-        self, client: AsyncMongoClient[Document], db: Database, timeouts: Timeouts | None = None
+        self,
+        client: AsyncMongoClient[Document],
+        db: Database,
+        timeouts: Timeouts | None = None,
+        *,
+        standin_server: bool = False,
     ) -> None:
         self.client = client
         self.db = db
         self.seconds = (timeouts or Timeouts()).operation
         """The deadline of one operation, retries included."""
+        self._gate = standin.TransactionGate(closed=standin_server)
 
     async def run(self, work: Callable[[], Awaitable[T]], *, duplicate: str | None = None) -> T:
         """Run ``work`` (no transaction), retrying transient failures, translating errors.
@@ -109,7 +115,7 @@ class Runner:
         return await self.run(read)
 
     async def _attempt(self, work: Callable[[Session], Awaitable[T]], deadline: float) -> T:
-        async with self.client.start_session() as session:
+        async with self._gate(), self.client.start_session() as session:
             await session.start_transaction(
                 read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
             )

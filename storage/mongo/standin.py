@@ -21,7 +21,9 @@ Known differences (also listed in the README):
 - after such a failed commit it keeps the transaction open on that server
   session, so the next transaction PyMongo runs on the pooled session would
   inherit its writes (a retried insert then fails as a duplicate of itself);
-  ``clear_failed_commit`` aborts it explicitly;
+  ``clear_failed_commit`` aborts it explicitly; and because its memory engine
+  fails any two overlapping write transactions, ``TransactionGate`` queues
+  this process's transactions against it;
 - its SQLite engine runs one transaction at a time and refuses every other
   session's operation meanwhile ("active transaction bound to another
   session"): a retry later succeeds, so it is treated as transient too;
@@ -37,10 +39,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
 import threading
+from collections.abc import AsyncIterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -85,6 +89,29 @@ def is_standin(hello: dict[str, Any]) -> bool:
 def is_transient(message: str) -> bool:
     """Whether a server error message is one of the stand-in's retryable failures."""
     return any(fragment in message for fragment in _TRANSIENT_MESSAGES)
+
+
+class TransactionGate:
+    """Runs this process's transactions one at a time against the stand-in.
+
+    The stand-in's memory engine fails every write transaction that overlaps
+    another one at all (MongoDB conflicts only on the same document), and its
+    SQLite engine runs one at a time. Fifty concurrent orders would then mostly
+    spend their retry budget failing each other's commits. Queueing them here
+    keeps the stand-in's answers those MongoDB would give; against MongoDB the
+    gate is open and transactions run concurrently (``Runner``).
+    """
+
+    def __init__(self, closed: bool) -> None:
+        self._lock = asyncio.Lock() if closed else None
+
+    @contextlib.asynccontextmanager
+    async def __call__(self) -> AsyncIterator[None]:
+        if self._lock is None:
+            yield
+            return
+        async with self._lock:
+            yield
 
 
 _COMMIT_CONFLICT = "Write conflict during transaction commit"

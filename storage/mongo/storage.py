@@ -36,7 +36,9 @@ class MongoStorage:
         self.database: str = connection.database
         self.db: Database = connection.db
         """The PyMongo database, for tests and tooling; the API never touches it."""
-        self.runner = Runner(connection.client, connection.db, timeouts)
+        self.runner = Runner(
+            connection.client, connection.db, timeouts, standin_server=connection.is_standin
+        )
         self.users: UserStore = MongoUserStore(self.runner)
         self.posts: PostStore = MongoPostStore(self.runner)
         self.tags: TagStore = MongoTagStore(self.runner)
