@@ -24,6 +24,7 @@ from storage.errors import Unavailable
 from storage.mongo import standin
 from storage.mongo.documents import Database, Document
 from storage.mongo.errors import MongoConfigError, describe
+from storage.mongo.instrumentation import CommandTimer, PoolTally
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ class Connection:
     """The URL's hosts without credentials, for messages."""
     embedded: standin.EmbeddedServer | None = None
     """The stand-in server this process started for a ``mongoeco://`` URL."""
+    pools: PoolTally | None = None
+    """The client's connection counts (``storage.instrumentation``)."""
     is_standin: bool = field(default=False)
     """Whether the server is mongoeco rather than MongoDB (known after ``ping``)."""
 
@@ -82,16 +85,25 @@ def connect(url: str) -> Connection:
     if standin.is_embedded_url(url):
         return _connect_embedded(url)
     try:
-        client = _client(url)
+        client, pools = _client(url)
         db = client.get_default_database(default=DEFAULT_DATABASE)
     except ConfigurationError as exc:  # includes InvalidURI
         raise MongoConfigError(f"Invalid MONGO_URL {_redact(url)!r}: {exc}") from exc
-    return Connection(client, db, _hosts(url))
+    return Connection(client, db, _hosts(url), pools=pools)
 
 
-def _client(url: str) -> AsyncMongoClient[Document]:
+def _client(url: str) -> tuple[AsyncMongoClient[Document], PoolTally]:
+    """The client, with the instrumentation hook's listeners (``storage.instrumentation``)."""
     timeout = SERVER_SELECTION_TIMEOUT_MS
-    return AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=timeout)
+    pools = PoolTally(size=None)
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        url,
+        tz_aware=True,
+        serverSelectionTimeoutMS=timeout,
+        event_listeners=[CommandTimer(), pools],
+    )
+    pools.counter.size = int(client.options.pool_options.max_pool_size)
+    return client, pools
 
 
 def _connect_embedded(url: str) -> Connection:
@@ -109,8 +121,8 @@ def _connect_embedded(url: str) -> Connection:
         where,
         "nothing persists across restarts" if path is None else f"data kept in {path}",
     )
-    client = _client(server_url)
-    return Connection(client, client[DEFAULT_DATABASE], where, embedded=server)
+    client, pools = _client(server_url)
+    return Connection(client, client[DEFAULT_DATABASE], where, embedded=server, pools=pools)
 
 
 def _hosts(url: str) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.instrumentation import PoolUsage
 from storage.sql.catalog import SqlCategoryStore, SqlProductStore
 from storage.sql.database import Database
 from storage.sql.errors import translate_errors
+from storage.sql.instrumentation import instrument, pool_usage
 from storage.sql.posts import SqlPostStore
 from storage.sql.tags import SqlTagStore
 from storage.sql.users import SqlUserStore
@@ -22,6 +24,9 @@ class SqlStorage:
         self.engine = engine
         self.read_engine = read_engine
         self.database = engine.dialect.name
+        # Every statement either engine sends is counted and timed (storage.instrumentation).
+        instrument(engine)
+        instrument(read_engine)
         db = Database(engine, read_engine)
         self.users = SqlUserStore(db)
         self.posts = SqlPostStore(db)
@@ -34,10 +39,10 @@ class SqlStorage:
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
 
-    @property
-    def engines(self) -> tuple[AsyncEngine, AsyncEngine]:
-        """Both engines (for instrumentation: statement counting)."""
-        return self.engine, self.read_engine
+    def pool_usage(self) -> list[PoolUsage]:
+        """Both engines' pools: ``write`` (transactions) and ``read`` (autocommit)."""
+        pools = (pool_usage(self.engine, "write"), pool_usage(self.read_engine, "read"))
+        return [usage for usage in pools if usage is not None]
 
     async def close(self) -> None:
         await self.engine.dispose()
