@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from api.deps import StorageDep
+from api.errors import count_storage_error
 from storage.errors import Unavailable
 
 router = APIRouter(tags=["meta"])
@@ -39,12 +40,13 @@ async def root(storage: StorageDep) -> Root:
 
 
 @router.get("/health", responses={503: {"model": Health, "description": "Database unreachable"}})
-async def health(storage: StorageDep, response: Response) -> Health:
+async def health(storage: StorageDep, request: Request, response: Response) -> Health:
     """Ping the database: 200 if it answers, 503 if not (for load balancers and compose)."""
     try:
         async with asyncio.timeout(PING_TIMEOUT_SECONDS):
             await storage.ping()
     except (Unavailable, TimeoutError) as exc:
+        count_storage_error(request, exc)
         response.status_code = 503
         detail = exc.message if isinstance(exc, Unavailable) else "Database ping timed out"
         return Health(
