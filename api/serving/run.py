@@ -20,6 +20,7 @@ from api.settings import Settings
 
 APP = "api.main:create_app"
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ def server_config(settings: Settings, options: ServeOptions) -> ServerConfig:
         log_level=settings.log_level,
         access_log=False,  # the app writes its own line per request (api.access)
         timeout_graceful_shutdown=options.timeout_graceful_shutdown,
+        # uvicorn replaces a worker that does not answer its ping in time; a worker
+        # still importing on a busy machine can need more than the default 5 s.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         timeout_keep_alive=options.timeout_keep_alive,
         timeout_request_headers=options.timeout_request_headers,
         limit_concurrency=options.limit_concurrency,

@@ -34,7 +34,7 @@ from types import FrameType
 
 from uvicorn.config import Config
 from uvicorn.server import Server
-from uvicorn.supervisors import Multiprocess
+from uvicorn.supervisors import Multiprocess, multiprocess
 
 from api.serving.protocol import GuardedProtocol
 
@@ -95,6 +95,16 @@ class DrainingServer(Server):
             connection.close()  # the client has already gone
 
 
+class DrainingProcess(multiprocess.Process):
+    """A uvicorn worker process that runs a ``DrainingServer``."""
+
+    @property
+    def server(self) -> Server:
+        if self._server is None:
+            self._server = DrainingServer(config=self.config)
+        return self._server
+
+
 class Supervisor(Multiprocess):
     """uvicorn's multi-worker supervisor that lets go of the listening socket when told to stop.
 
@@ -113,6 +123,18 @@ class Supervisor(Multiprocess):
         self.on_worker_gone = on_worker_gone
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._stop)
+
+    def run(self) -> None:
+        """Run the workers until told to stop; each worker is a ``DrainingProcess``."""
+        # uvicorn creates its worker processes by the module-global name
+        # ``Process`` (at start, on a crash, on SIGHUP/SIGTTIN), with no hook to
+        # choose the class: point the name at ours while this supervisor runs.
+        original = multiprocess.Process
+        multiprocess.Process = DrainingProcess  # type: ignore[misc]
+        try:
+            super().run()
+        finally:
+            multiprocess.Process = original  # type: ignore[misc]
 
     def _stop(self, sig: int, _frame: FrameType | None) -> None:
         # Runs in the main thread at once (not at the next 0.5 s tick): the
