@@ -73,7 +73,7 @@ async def test_stopping_server_answers_connections_queued_in_the_kernel() -> Non
     # Hold the event loop (deliberately blocking) until all three are queued, so
     # the server cannot have accepted them; then stop at once.
     assert queued.wait(30)
-    time.sleep(0.1)
+    time.sleep(0.1)  # noqa: ASYNC251 - blocking the loop is the point here
     await server.shutdown(sockets=[listener])
     await asyncio.to_thread(thread.join, 30)
     assert answers == [200, 200, 200]
