@@ -197,7 +197,7 @@ def test_text_format_is_one_readable_line_with_the_request_id() -> None:
     record.request_id = "abc"
     line = TextFormatter().format(record)
     assert re.fullmatch(
-        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z WARNING api: down: x \[abc\]", line
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z WARNING api: storage down: x \[abc\]", line
     )
 
 
