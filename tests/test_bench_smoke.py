@@ -51,7 +51,14 @@ def test_smoke_profile_runs_and_reports(tmp_path: Path) -> None:
     assert sqlite["rss_at_end"] > 0
     assert set(sqlite["goals"]) >= {"point_read_vs_raw", "list_posts_vs_raw", "rss_growth"}
 
+    observability = sqlite["observability"]
+    for state in ("off", "on"):
+        assert observability[state]["requests"] > 0 and observability[state]["errors"] == 0
+    assert observability["throughput_change"] > -1
+
     tables = markdown(report)
     for scenario in SCENARIOS:
         assert f"| sqlite | {scenario} |" in tables
     assert "RSS after warm-up" in tables
+    assert "| sqlite | on |" in tables
+    assert "Observability" in completed.stdout
