@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        # compose passes an unset variable as "": that means no token, not an empty one.
+        return None if value == "" else value
+
     @field_validator("database_url")
     @classmethod
     def _known_sql_url(cls, value: str) -> str:
