@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.servers import RunningServer, read_response, serving, status_of
@@ -84,3 +85,26 @@ def test_a_slow_but_timely_client_is_served(server: RunningServer) -> None:
         time.sleep(0.3)  # well inside the deadline: the request must still be served
         sock.sendall(b"st\r\nConnection: close\r\n\r\n")
         assert status_of(read_response(sock, BOUND_SECONDS)) == 200
+
+
+def test_the_server_logs_json_lines_with_time_level_and_the_start_up_line(
+    server: RunningServer,
+) -> None:
+    httpx.get(server.url + "/users/77", headers={"X-Request-ID": "from-the-test"}, timeout=10)
+    deadline = time.monotonic() + BOUND_SECONDS
+    while True:  # the line is written once the response has gone
+        lines = server.json_log()  # every line parses as JSON
+        access = [line for line in lines if line.get("request_id") == "from-the-test"]
+        if access or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert all({"time", "level", "logger", "msg"} <= set(line) for line in lines)
+    [start] = [line for line in lines if str(line["msg"]).startswith("storage open")]
+    assert start["level"] == "INFO" and start["backend"] == "sql"
+    [line] = access
+    assert (line["route"], line["status"], line["logger"]) == (
+        "/users/{user_id}",
+        404,
+        "api.access",
+    )
+    assert any(line["logger"] == "uvicorn.error" for line in lines)  # uvicorn's own, same format
