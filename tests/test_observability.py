@@ -264,3 +264,17 @@ async def test_metrics_count_unavailable_database_errors(down_app: FastAPI) -> N
         scrape = await client.get("/metrics")
     found = samples(scrape.text)
     assert found[("storage_errors_total", (("kind", "unavailable"),))] == 2
+
+
+async def test_every_backend_reports_its_pools(
+    app: FastAPI, client: httpx.AsyncClient, backend: BackendCase
+) -> None:
+    user = await new_user(client)  # a write
+    assert (await client.get(f"/users/{user['id']}")).status_code == 200  # and a read
+    usages = {usage.pool: usage for usage in app.state.storage.pool_usage()}
+    expected = {"mongo"} if backend.backend == "mongo" else {"write", "read"}
+    assert set(usages) == expected
+    for usage in usages.values():
+        assert usage.in_use == 0  # nothing is being served now
+        assert usage.open >= 1  # the requests above needed a connection
+        assert usage.size is not None and usage.size >= usage.open

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import time
 from contextvars import ContextVar
-from datetime import UTC, datetime
 from typing import Any
 
 from pythonjsonlogger.core import RESERVED_ATTRS
@@ -70,8 +70,9 @@ class TextFormatter(logging.Formatter):
 
 
 def _utc_time(record: logging.LogRecord) -> str:
-    moment = datetime.fromtimestamp(record.created, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # time.strftime on the record's own fields: a third of datetime's cost, on every line.
+    seconds = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+    return f"{seconds}.{int(record.msecs):03d}Z"
 
 
 def logging_config(settings: Settings) -> dict[str, Any]:
