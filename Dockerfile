@@ -5,7 +5,7 @@
 
 # --- build stage: compilers live here only, in case a driver (asyncmy, uvloop,
 # asyncpg) has no wheel for the target platform and must be built from source.
-FROM python:3.12-slim AS build
+FROM python:3.13-slim AS build
 
 RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential \
@@ -21,11 +21,15 @@ RUN pip install --no-cache-dir .
 
 # --- runtime stage: the installed virtualenv and nothing of the source tree,
 # so `python -m api` always imports the installed package.
-FROM python:3.12-slim
+FROM python:3.13-slim
 
+# WORKERS and the TIMEOUT_* settings are read by `python -m api serve` (see the
+# README's configuration table); JSON log lines go to stderr for the runtime.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PATH="/opt/venv/bin:$PATH"
+    PATH="/opt/venv/bin:$PATH" \
+    WORKERS=1 \
+    LOG_FORMAT=json
 
 RUN groupadd --system app \
     && useradd --system --gid app --home-dir /app --no-create-home app \
@@ -48,5 +52,8 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
 
 # Bring the schema (SQL) or collections and indexes (Mongo) up to date, then
-# serve. `exec` makes the server PID 1's replacement so it gets SIGTERM.
+# serve. `exec` makes the server PID 1's replacement so it gets SIGTERM and
+# drains (TIMEOUT_GRACEFUL_SHUTDOWN, 30 s by default: give `docker stop -t` or
+# compose's stop_grace_period more than that).
+STOPSIGNAL SIGTERM
 CMD ["sh", "-c", "python -m api migrate && exec python -m api serve --host 0.0.0.0 --port 8000"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 from pydantic import ValidationError
@@ -60,28 +61,53 @@ def migrate(_args: argparse.Namespace) -> None:
 
 
 def serve(args: argparse.Namespace) -> None:
-    """Check the database is reachable and migrated, then run uvicorn."""
-    import uvicorn
+    """Check the database is reachable and migrated, then run uvicorn (see ``api.serving``)."""
+    from api.observability.logs import configure_logging
+    from api.serving.run import ServeOptions, run
 
+    if not args.access_log:
+        # The app reads its settings again in each worker process: say it there.
+        os.environ["ACCESS_LOG"] = "false"
     settings = load_settings()
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        **{name: _chosen(args, settings, name) for name in SERVER_SETTINGS},
+    )
     embedded = settings.storage_backend == "mongo" and settings.mongo_url.startswith("mongoeco://")
-    if embedded and args.workers > 1:
+    if embedded and options.workers > 1:
         # Each worker would start its own embedded server: separate data, or one file
         # written by several servers at once.
         sys.exit("Cannot start: MONGO_URL=mongoeco:// serves one process; use --workers 1")
+    configure_logging(settings)
     try:
         asyncio.run(_check_ready(settings))
     except StorageError as exc:
         sys.exit(_failure("Cannot start", exc, settings))
-    uvicorn.run(
-        "api.main:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=settings.log_level,
-        access_log=args.access_log,
-    )
+    run(settings, options)
+
+
+# Server settings the command line can override, with their help.
+SERVER_SETTINGS = {
+    "workers": "worker processes (each with its own database pools)",
+    "timeout_graceful_shutdown": "seconds in-flight requests get after SIGTERM",
+    "timeout_keep_alive": "seconds an idle keep-alive connection stays open",
+    "timeout_request_headers": "seconds a connection has to send a complete request head",
+    "limit_concurrency": "connections plus requests per worker before new requests get 503",
+    "backlog": "connections the kernel queues before the server accepts them",
+}
+
+
+def _chosen(args: argparse.Namespace, settings: Settings, name: str) -> int:
+    value = getattr(args, name)
+    return int(getattr(settings, name) if value is None else value)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -92,7 +118,12 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser = commands.add_parser("serve", help=serve.__doc__)
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
-    serve_parser.add_argument("--workers", type=int, default=1)
+    for name, text in SERVER_SETTINGS.items():
+        serve_parser.add_argument(
+            "--" + name.replace("_", "-"),
+            type=_positive,
+            help=f"{text} (default: ${name.upper()}, see the README)",
+        )
     serve_parser.add_argument(
         "--no-access-log",
         dest="access_log",

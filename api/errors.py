@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from api.observability.requests import route_of
 from api.validation import validation_error
 from storage.errors import (
     Conflict,
@@ -74,15 +75,26 @@ TIMED_OUT = "The database took too long and cancelled this request; retry later 
 RETRY_AFTER_SECONDS = "5"
 
 
+def count_storage_error(request: Request, exc: Exception) -> None:
+    """Count ``exc`` (a storage error, or a ping that timed out) by kind, when metrics are on."""
+    metrics = request.app.state.metrics
+    if metrics is not None:
+        metrics.storage_error(exc)
+
+
 async def storage_error(request: Request, exc: Exception) -> JSONResponse:
     """Neutral storage errors -> 404, 409, 503, 504 (500 for one this map does not know)."""
     assert isinstance(exc, StorageError)
+    count_storage_error(request, exc)
     status = STATUS.get(type(exc), 500)
     if status == 500:
-        return await unexpected_error(request, exc)
+        # A bug or a broken database: the traceback for the operator, once.
+        route = route_of(request.scope)
+        logger.error("storage error on %s %s", request.method, route, exc_info=exc)
+        return JSONResponse({"detail": "Internal server error"}, status_code=500)
     if status in (503, 504):
         # The driver's words (hosts, SQL) go to the operator's log, not the client.
-        logger.warning("storage unavailable on %s: %s", request.url.path, exc.message)
+        logger.warning("storage unavailable on %s: %s", route_of(request.scope), exc.message)
         if status == 504:
             return JSONResponse({"detail": TIMED_OUT}, status_code=504)
         headers = {"Retry-After": RETRY_AFTER_SECONDS}
@@ -93,14 +105,11 @@ async def storage_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
-async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    """Log the bug with its traceback; tell the client only that it happened."""
-    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return JSONResponse({"detail": "Internal server error"}, status_code=500)
-
-
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers on ``app``."""
+    """Register the handlers on ``app``.
+
+    Exceptions that are not storage errors are bugs: ``RequestObservability``
+    logs them (once) and answers 500.
+    """
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StorageError, storage_error)
-    app.add_exception_handler(Exception, unexpected_error)

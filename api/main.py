@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -12,6 +14,7 @@ from fastapi import FastAPI
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.methods import MethodNotAllowed
+from api.observability.requests import RequestObservability
 from api.openapi import install_openapi
 from api.pagination import Cursors
 from api.routers import categories, meta, orders, posts, products, tags, users
@@ -41,6 +44,13 @@ numeric string.
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. Settings are read now; the database is opened by the lifespan."""
     settings = settings or Settings()
+    metrics = None
+    if settings.metrics_enabled:
+        # Imported only when wanted: a deployment without metrics never loads
+        # prometheus-client, whose multiprocess mode is chosen at import.
+        from api.observability.metrics import Metrics, add_metrics_route, sample_pools
+
+        metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,8 +61,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sql_pool_size=settings.sql_pool_size,
             timeouts=settings.timeouts(),
         )
-        logger.info("storage open: %s (%s)", storage.backend, storage.database)
+        logger.info(
+            "storage open: %s on %s at %s",
+            storage.backend,
+            storage.database,
+            settings.target(),
+            extra={"backend": storage.backend, "database": storage.database},
+        )
         app.state.storage = storage
+        sampler = None
+        if metrics is not None:
+            sampler = asyncio.create_task(sample_pools(storage, metrics))
         # Everything built so far (app, routes, models, drivers) lives as long as
         # the process: moving it out of the collector's reach keeps full
         # collections short, which shows as a shorter latency tail.
@@ -61,6 +80,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            if sampler is not None:
+                sampler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sampler
             await storage.close()
 
     app = FastAPI(
@@ -70,11 +93,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = metrics
     app.state.cursors = Cursors(settings.secret_key.get_secret_value().encode())
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MethodNotAllowed, openapi_paths=lambda: app.openapi()["paths"])
+    # Added last, so it is the outermost of the app's middleware: it sees every
+    # response (a 413 included) and every unhandled error.
+    app.add_middleware(
+        RequestObservability,
+        access_log=settings.access_log,
+        server_timing=settings.server_timing,
+        metrics=metrics,
+    )
     for module in (meta, users, posts, tags, categories, products, orders):
         app.include_router(module.router)
+    if metrics is not None:
+        add_metrics_route(app, metrics, settings.metrics_token)
     install_openapi(app)
     return app

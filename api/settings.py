@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from storage.sql.urls import to_async_url
 from storage.timeouts import Timeouts
@@ -44,11 +46,41 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     secret_key: SecretStr = SecretStr("development-only-secret-key-change-me")
     """Signs pagination cursors (and, later, tokens); set a long random value in production."""
+    log_format: Literal["json", "text"] = "json"
+    """``json``: one JSON object per line (for log collectors); ``text``: for people."""
+    access_log: bool = True
+    """One log line per request (``serve --no-access-log`` turns it off too)."""
+    server_timing: bool = True
+    """A ``Server-Timing`` header on every response: database time and round trips."""
+    metrics_enabled: bool = False
+    """Prometheus metrics at ``/metrics``."""
+    metrics_token: SecretStr | None = None
+    """When set, ``/metrics`` wants ``Authorization: Bearer <token>``."""
 
-    @field_validator("storage_backend", "log_level", mode="before")
+    # How `python -m api serve` runs uvicorn (command-line options override them).
+    workers: int = Field(default=1, ge=1, le=64)
+    """Worker processes; each has its own pools (see the README on pools)."""
+    timeout_graceful_shutdown: int = Field(default=30, ge=1, le=3600)
+    """Seconds a stopping server gives in-flight requests before cancelling them."""
+    timeout_keep_alive: int = Field(default=5, ge=1, le=3600)
+    """Seconds an idle keep-alive connection stays open after a response."""
+    timeout_request_headers: int = Field(default=10, ge=1, le=3600)
+    """Seconds a connection has to send a complete request head (idle or trickling: closed)."""
+    limit_concurrency: int = Field(default=1000, ge=1)
+    """Connections plus requests per worker beyond which new requests get 503."""
+    backlog: int = Field(default=2048, ge=1)
+    """Connections the kernel queues before the server accepts them."""
+
+    @field_validator("storage_backend", "log_level", "log_format", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        # compose passes an unset variable as "": that means no token, not an empty one.
+        return None if value == "" else value
 
     @field_validator("database_url")
     @classmethod
@@ -81,6 +113,20 @@ class Settings(BaseSettings):
             pool=self.db_pool_timeout,
             statement=self.db_statement_timeout,
         )
+
+    def target(self) -> str:
+        """What the service talks to, for logs: host, port and database, never credentials."""
+        if self.storage_backend == "mongo":
+            if self.mongo_url.startswith("mongoeco://"):
+                return "embedded mongoeco stand-in"
+            parts = urlsplit(self.mongo_url)
+            hosts = parts.netloc.rpartition("@")[2] or "localhost"
+            return f"{hosts}/{parts.path.lstrip('/') or 'app'}"
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite":
+            return url.database or ":memory:"
+        port = f":{url.port}" if url.port else ""
+        return f"{url.host or 'localhost'}{port}/{url.database or ''}"
 
 
 def describe_error(exc: ValidationError) -> str:

@@ -63,6 +63,25 @@ def _memory(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _observability(report: dict[str, Any]) -> list[str]:
+    lines = [
+        "| backend | observability | req/s | p50 ms | p99 ms |",
+        "|---|---|--:|--:|--:|",
+    ]
+    for name, result in report["backends"].items():
+        obs = result.get("observability")
+        if not obs:
+            continue
+        for state in ("off", "on"):
+            row = obs[state]
+            lines.append(
+                f"| {name} | {state} | {row['throughput']:.0f} | {row['p50']:.1f} | "
+                f"{row['p99']:.1f} |"
+            )
+        lines.append(f"| {name} | change | {obs['throughput_change']:+.1%} | | |")
+    return lines
+
+
 def markdown(report: dict[str, Any]) -> str:
     """The closed-loop, open-loop and memory tables of one run, with its context."""
     env, settings = report["environment"], report["settings"]
@@ -87,6 +106,8 @@ def markdown(report: dict[str, Any]) -> str:
         *_open_loop(report),
         "",
         *_memory(report),
+        "",
+        *_observability(report),
         "",
         *_deep_pages(report),
     ]

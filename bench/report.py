@@ -99,6 +99,20 @@ def print_tables(console: Console, report: dict[str, Any]) -> None:
                 )  # fmt: skip
     console.print(open_table)
 
+    overhead = Table(title="Observability: point read, closed loop, off vs on")
+    for column in ("backend", "off req/s", "on req/s", "change", "off p50", "on p50", "off p99",
+                   "on p99"):  # fmt: skip
+        overhead.add_column(column, justify="left" if column == "backend" else "right")
+    for name, result in report["backends"].items():
+        obs = result.get("observability")
+        if obs:
+            off, on = obs["off"], obs["on"]
+            overhead.add_row(
+                name, f"{off['throughput']:.0f}", f"{on['throughput']:.0f}",
+                f"{obs['throughput_change']:+.1%}", f"{off['p50']:.1f}", f"{on['p50']:.1f}",
+                f"{off['p99']:.1f}", f"{on['p99']:.1f}",
+            )  # fmt: skip
+    console.print(overhead)
     console.print(deep_page_table(report))
 
     goal_table = Table(title="Goals")

@@ -25,7 +25,15 @@ from bench.load import (
 from bench.loaders import load, total_rows
 from bench.pages import deep_pages
 from bench.probe import round_trips_per_scenario
-from bench.server import Server, api_command, baseline_command, free_port, running
+from bench.server import (
+    OBSERVABILITY_OFF,
+    OBSERVABILITY_ON,
+    Server,
+    api_command,
+    baseline_command,
+    free_port,
+    running,
+)
 from storage.factory import migrate_storage
 
 # Wide enough for the tables when the output goes to a file or a CI log.
@@ -103,6 +111,20 @@ def _measure(server: Server, scenario: str, config: BenchConfig, env: dict[str, 
     return run_k6(server.base_url, scenario, closed_loop(config.concurrency, config.seconds), env)
 
 
+def _observability(
+    name: str, env: dict[str, str], off: dict[str, Any], config: BenchConfig, k6: dict[str, str]
+) -> dict[str, Any]:
+    """The point read with request log, Server-Timing and metrics on, beside ``off``."""
+    port = free_port()
+    with running(
+        api_command(port, config.workers), {**env, **OBSERVABILITY_ON}, port, "/health"
+    ) as on_server:
+        _warm_up(on_server, ("point_read",), config, k6)
+        console.print(f"  {name}: point_read, observability on")
+        on = _measure(on_server, "point_read", config, k6).as_dict()
+    return {"off": off, "on": on, "throughput_change": on["throughput"] / off["throughput"] - 1}
+
+
 def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
     """Everything measured for one backend, as plain data for the report."""
     result: dict[str, Any] = {"api": {}, "open_loop": {}, "baseline": {}}
@@ -119,6 +141,7 @@ def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
 
         variable = "DATABASE_URL" if backend == "sql" else "MONGO_URL"
         env = {"STORAGE_BACKEND": backend, variable: url, "LOG_LEVEL": "warning"}
+        env.update(OBSERVABILITY_OFF)
         port = free_port()
         with running(api_command(port, config.workers), env, port, "/health") as server:
             console.print(f"  {name}: warming up every scenario")
@@ -144,6 +167,9 @@ def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
             result["deep_pages"] = deep_pages(
                 server.base_url, config.deep_page_rows, config.concurrency, config.seconds, k6_env
             )
+            console.print(f"  {name}: point_read, observability off")
+            off = _measure(server, "point_read", config, k6_env).as_dict()
+        result["observability"] = _observability(name, env, off, config, k6_env)
 
         port = free_port()
         baseline_env = {"BENCH_BASELINE_URL": url}

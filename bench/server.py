@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,35 +54,51 @@ def _wait_until_up(server: Server, probe: str) -> None:
 
 @contextmanager
 def running(command: list[str], env: dict[str, str], port: int, probe: str) -> Iterator[Server]:
-    """Start ``command`` (which must listen on ``port``), wait for ``probe``, stop it after."""
-    process = subprocess.Popen(
-        command,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    server = Server(process, f"http://127.0.0.1:{port}")
-    try:
-        _wait_until_up(server, probe)
-        yield server
-    except RuntimeError as exc:
-        process.kill()
-        errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
-        raise RuntimeError(f"{exc}\n{errors[-2000:]}") from exc
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    """Start ``command`` (which must listen on ``port``), wait for ``probe``, stop it after.
+
+    The server's log goes to a temporary file, as a container runtime would
+    collect it: a pipe nobody reads would fill and stall a server that logs
+    every request.
+    """
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=log
+        )
+        server = Server(process, f"http://127.0.0.1:{port}")
+        try:
+            _wait_until_up(server, probe)
+            yield server
+        except RuntimeError as exc:
+            process.kill()
+            process.wait()
+            log.seek(0)
+            errors = log.read().decode(errors="replace")
+            raise RuntimeError(f"{exc}\n{errors[-2000:]}") from exc
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+OBSERVABILITY_OFF = {"ACCESS_LOG": "false", "SERVER_TIMING": "false", "METRICS_ENABLED": "false"}
+"""The main runs measure the service without its request log, Server-Timing and metrics."""
+OBSERVABILITY_ON = {
+    "ACCESS_LOG": "true",
+    "SERVER_TIMING": "true",
+    "METRICS_ENABLED": "true",
+    "LOG_FORMAT": "json",
+    "LOG_LEVEL": "info",
+}
+"""Everything an operator would turn on: a JSON line per request, Server-Timing, metrics."""
 
 
 def api_command(port: int, workers: int) -> list[str]:
-    """The production entry point, minus the access log (a log line per request is I/O)."""
+    """The production entry point; what it logs is set by the environment (``OBSERVABILITY_*``)."""
     return [
-        sys.executable, "-m", "api", "serve",
-        "--port", str(port), "--workers", str(workers), "--no-access-log",
+        sys.executable, "-m", "api", "serve", "--port", str(port), "--workers", str(workers),
     ]  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import builtins
 from typing import Protocol
 
+from storage.instrumentation import PoolUsage
 from storage.types import (
     Category,
     CategoryCreate,
@@ -261,6 +262,14 @@ class Storage(Protocol):
 
     async def ping(self) -> None:
         """Round-trip to the database. Raises ``Unavailable`` if it does not answer."""
+        ...
+
+    def pool_usage(self) -> list[PoolUsage]:
+        """Each connection pool's state now, for metrics; no I/O.
+
+        Round trips need nothing from callers: every backend reports them to
+        ``storage.instrumentation`` by itself (see ``measuring()`` there).
+        """
         ...
 
     async def close(self) -> None:

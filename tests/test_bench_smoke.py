@@ -58,10 +58,17 @@ def test_smoke_profile_runs_and_reports(tmp_path: Path) -> None:
             assert deep[order][request]["requests"] > 0 and deep[order][request]["errors"] == 0
     assert "Deep pages" in completed.stdout
 
+    observability = sqlite["observability"]
+    for state in ("off", "on"):
+        assert observability[state]["requests"] > 0 and observability[state]["errors"] == 0
+    assert observability["throughput_change"] > -1
+
     tables = markdown(report)
     for scenario in SCENARIOS:
         assert f"| sqlite | {scenario} |" in tables
     assert "RSS after warm-up" in tables
+    assert "| sqlite | on |" in tables
+    assert "Observability" in completed.stdout
 
 
 def test_a_run_against_the_stand_in_is_labelled_as_one(mongo_server: str) -> None:

@@ -48,22 +48,53 @@ def _command_text(service: dict[str, Any]) -> str:
     return " ".join(command) if isinstance(command, list) else str(command)
 
 
-def test_compose_parses_with_api_and_databases(services: dict[str, Any]) -> None:
-    assert {"api", "postgres", "mongo"} <= set(services)
+PROFILES = {
+    # profile: (its api service, the variable that points at the database, what it contains)
+    "postgres": ("api-postgres", "DATABASE_URL", "@postgres:5432/"),
+    "mariadb": ("api-mariadb", "DATABASE_URL", "@mariadb:3306/"),
+    "mongo": ("api-mongo", "MONGO_URL", "mongo:27017"),
+}
+
+
+def _seconds(text: str) -> int:
+    match = re.fullmatch(r"(?:(\d+)m)?(?:(\d+)s)?", text)
+    assert match and text, f"not a compose duration: {text!r}"
+    return int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
+
+
+def test_compose_has_an_api_and_a_database_per_profile(services: dict[str, Any]) -> None:
+    for profile, (api, _, _) in PROFILES.items():
+        assert services[api].get("profiles") == [profile]
+        assert services[profile].get("profiles") == [profile]
 
 
 @pytest.mark.parametrize(("service", "image"), sorted(EXPECTED_IMAGES.items()))
 def test_database_images(services: dict[str, Any], service: str, image: str) -> None:
-    if service == "mariadb" and service not in services:
-        pytest.skip("mariadb service is optional")
     name = str(services[service]["image"])
     assert name.split(":", 1)[0] == image
 
 
-def test_api_is_built_from_this_repository(services: dict[str, Any]) -> None:
-    build = services["api"]["build"]
-    context = build if isinstance(build, str) else build.get("context")
-    assert context == "."
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_api_is_built_here_and_waits_for_its_healthy_database(
+    services: dict[str, Any], profile: str
+) -> None:
+    api, variable, host = PROFILES[profile]
+    service = services[api]
+    build = service["build"]
+    assert (build if isinstance(build, str) else build.get("context")) == "."
+    assert service["depends_on"] == {profile: {"condition": "service_healthy"}}
+    env = service["environment"]
+    assert host in env[variable]
+    assert env["STORAGE_BACKEND"] == ("mongo" if profile == "mongo" else "sql")
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_api_gets_longer_to_stop_than_it_drains(services: dict[str, Any], profile: str) -> None:
+    """Compose's SIGKILL must not cut the graceful shutdown short."""
+    service = services[PROFILES[profile][0]]
+    drain = re.search(r"(\d+)\}?$", str(service["environment"]["TIMEOUT_GRACEFUL_SHUTDOWN"]))
+    assert drain is not None
+    assert _seconds(service["stop_grace_period"]) > int(drain.group(1))
 
 
 def test_every_service_has_a_healthcheck(services: dict[str, Any]) -> None:
@@ -75,45 +106,26 @@ def test_every_service_has_a_healthcheck(services: dict[str, Any]) -> None:
     assert not missing, f"services without a healthcheck: {missing}"
 
 
-def test_api_waits_for_healthy_databases(services: dict[str, Any]) -> None:
-    depends_on = services["api"].get("depends_on")
-    assert isinstance(depends_on, dict), "api.depends_on must use the long form with conditions"
-    for db in ("postgres", "mongo"):
-        assert db in depends_on, f"api does not depend on {db}"
-        assert depends_on[db].get("condition") == "service_healthy"
-
-
-def test_api_points_at_the_compose_databases(services: dict[str, Any]) -> None:
-    env = services["api"]["environment"]
-    assert isinstance(env, dict)
-    assert "@postgres:5432/" in env["DATABASE_URL"]
-    assert "mongo:27017" in env["MONGO_URL"]
-    assert "STORAGE_BACKEND" in env
-
-
-def test_mariadb_is_opt_in(services: dict[str, Any]) -> None:
-    if "mariadb" not in services:
-        pytest.skip("mariadb service is optional")
-    assert services["mariadb"].get("profiles"), "mariadb must sit behind a profile"
-
-
 def test_mongo_runs_a_replica_set(services: dict[str, Any]) -> None:
     command = _command_text(services["mongo"])
     assert "--replSet" in command
     replica_set = re.search(r"--replSet[ =](\S+)", command)
     assert replica_set is not None
-    # The healthcheck must initiate the same set the server was started with.
+    # The healthcheck must initiate the same set the server was started with,
+    # and the API must ask for it.
     healthcheck = " ".join(map(str, services["mongo"]["healthcheck"]["test"]))
     assert "rs.initiate" in healthcheck
     assert replica_set.group(1) in healthcheck
+    assert f"replicaSet={replica_set.group(1)}" in services["api-mongo"]["environment"]["MONGO_URL"]
 
 
-def test_api_environment_matches_settings(services: dict[str, Any]) -> None:
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_api_environment_matches_settings(services: dict[str, Any], profile: str) -> None:
     """A variable the settings class does not know would be ignored silently."""
     from api.settings import Settings
 
     known = {name.upper() for name in Settings.model_fields}
-    unknown = _environment_names(services["api"]) - known
+    unknown = _environment_names(services[PROFILES[profile][0]]) - known
     assert not unknown, f"api sets variables Settings does not read: {sorted(unknown)}"
 
 
@@ -144,9 +156,28 @@ def test_dockerfile_basics() -> None:
     instructions = _dockerfile_instructions()
     keywords = [keyword for keyword, _ in instructions]
     froms = [args for keyword, args in instructions if keyword == "FROM"]
-    assert froms[-1].split()[0] == "python:3.12-slim"
+    assert froms[-1].split()[0] == "python:3.13-slim"
     assert "HEALTHCHECK" in keywords
     assert any(k == "EXPOSE" and "8000" in a for k, a in instructions)
     users = [args for keyword, args in instructions if keyword == "USER"]
     assert users, "the image must not run as root"
     assert users[-1] not in {"root", "0"}
+
+
+def test_dockerfile_sets_settings_serve_reads() -> None:
+    """``WORKERS`` and friends reach ``serve`` through the environment, so they must be settings."""
+    from api.settings import Settings
+
+    known = {name.upper() for name in Settings.model_fields}
+    names = set()
+    for keyword, args in _dockerfile_instructions():
+        if keyword == "ENV":
+            names |= set(re.findall(r"([A-Z_]+)=", args))
+    assert "WORKERS" in names
+    python = {
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONUNBUFFERED",
+        "PATH",
+        "PIP_DISABLE_PIP_VERSION_CHECK",
+    }
+    assert names - python <= known

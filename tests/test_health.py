@@ -31,6 +31,9 @@ class DownStorage:
     async def close(self) -> None:
         self.closed = True
 
+    def pool_usage(self) -> list[Any]:
+        return []
+
     def __getattr__(self, name: str) -> Any:
         return self  # storage.users, storage.users.get, ... all lead to __call__
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from api.deps import StorageDep
+from api.errors import count_storage_error
 from api.strict_route import StrictRoute
 from storage.errors import Unavailable
 
@@ -57,6 +58,7 @@ async def health(storage: StorageDep, request: Request, response: Response) -> H
     except (Unavailable, TimeoutError) as exc:
         cause = exc.message if isinstance(exc, Unavailable) else f"no answer in {bound} s"
         logger.warning("health check failed: %s", cause)
+        count_storage_error(request, exc)
         response.status_code = 503
         return Health(
             status="unavailable",

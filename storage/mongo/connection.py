@@ -24,6 +24,7 @@ from storage.errors import Unavailable
 from storage.mongo import standin
 from storage.mongo.documents import Database, Document
 from storage.mongo.errors import MongoConfigError, describe
+from storage.mongo.instrumentation import CommandTimer, PoolTally
 from storage.timeouts import Timeouts
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ class Connection:
     """The URL's hosts without credentials, for messages."""
     embedded: standin.EmbeddedServer | None = None
     """The stand-in server this process started for a ``mongoeco://`` URL."""
+    pools: PoolTally | None = None
+    """The client's connection counts (``storage.instrumentation``)."""
     is_standin: bool = field(default=False)
     """Whether the server is mongoeco rather than MongoDB (known after ``ping``)."""
 
@@ -83,18 +86,25 @@ def connect(url: str, timeouts: Timeouts | None = None) -> Connection:
     if standin.is_embedded_url(url):
         return _connect_embedded(url, timeouts)
     try:
-        client = _client(url, timeouts)
+        client, pools = _client(url, timeouts)
         db = client.get_default_database(default=DEFAULT_DATABASE)
     except ConfigurationError as exc:  # includes InvalidURI
         raise MongoConfigError(f"Invalid MONGO_URL {_redact(url)!r}: {exc}") from exc
-    return Connection(client, db, _hosts(url))
+    return Connection(client, db, _hosts(url), pools=pools)
 
 
-def _client(url: str, timeouts: Timeouts | None) -> AsyncMongoClient[Document]:
+def _client(url: str, timeouts: Timeouts | None) -> tuple[AsyncMongoClient[Document], PoolTally]:
+    """The client, with timeouts and the instrumentation hook's listeners."""
     if timeouts is None:
-        selection = round(Timeouts().connect * 1000)
-        return AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=selection)
-    return AsyncMongoClient(url, tz_aware=True, **client_timeouts(timeouts))
+        options: dict[str, Any] = {"serverSelectionTimeoutMS": round(Timeouts().connect * 1000)}
+    else:
+        options = client_timeouts(timeouts)
+    pools = PoolTally(size=None)
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        url, tz_aware=True, event_listeners=[CommandTimer(), pools], **options
+    )
+    pools.counter.size = int(client.options.pool_options.max_pool_size)
+    return client, pools
 
 
 def client_timeouts(timeouts: Timeouts) -> dict[str, Any]:
@@ -128,8 +138,8 @@ def _connect_embedded(url: str, timeouts: Timeouts | None) -> Connection:
         where,
         "nothing persists across restarts" if path is None else f"data kept in {path}",
     )
-    client = _client(server_url, timeouts)
-    return Connection(client, client[DEFAULT_DATABASE], where, embedded=server)
+    client, pools = _client(server_url, timeouts)
+    return Connection(client, client[DEFAULT_DATABASE], where, embedded=server, pools=pools)
 
 
 def _hosts(url: str) -> str:

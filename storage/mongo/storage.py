@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from storage.instrumentation import PoolUsage
 from storage.mongo.categories import MongoCategoryStore
 from storage.mongo.connection import Connection
 from storage.mongo.documents import Database
@@ -49,6 +50,11 @@ class MongoStorage:
     async def ping(self) -> None:
         """Round-trip to the server. Raises ``Unavailable`` if it does not answer."""
         await self.runner.run(lambda: self.db.command("ping"))
+
+    def pool_usage(self) -> list[PoolUsage]:
+        """The client's connections, from PyMongo's pool events."""
+        pools = self._connection.pools
+        return [] if pools is None else [pools.counter.usage()]
 
     async def close(self) -> None:
         """Close the client's connections (and stop an embedded stand-in)."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.instrumentation import PoolUsage
 from storage.sql.categories import SqlCategoryStore
 from storage.sql.database import Database
 from storage.sql.errors import translate_errors
+from storage.sql.instrumentation import instrument, pool_usage
 from storage.sql.orders import SqlOrderStore
 from storage.sql.posts import SqlPostStore
 from storage.sql.products import SqlProductStore
@@ -27,6 +29,9 @@ class SqlStorage:
         self.engine = engine
         self.read_engine = read_engine
         self.database = engine.dialect.name
+        # Every statement either engine sends is counted and timed (storage.instrumentation).
+        instrument(engine)
+        instrument(read_engine)
         self.db = Database(engine, read_engine, timeouts)
         """The engines' sessions and deadlines, for tests and tooling; the API never touches it."""
         db = self.db
@@ -43,10 +48,10 @@ class SqlStorage:
             async with self.db.deadline(), self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
 
-    @property
-    def engines(self) -> tuple[AsyncEngine, AsyncEngine]:
-        """Both engines (for instrumentation: statement counting)."""
-        return self.engine, self.read_engine
+    def pool_usage(self) -> list[PoolUsage]:
+        """Both engines' pools: ``write`` (transactions) and ``read`` (autocommit)."""
+        pools = (pool_usage(self.engine, "write"), pool_usage(self.read_engine, "read"))
+        return [usage for usage in pools if usage is not None]
 
     async def close(self) -> None:
         await self.engine.dispose()
