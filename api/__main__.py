@@ -1,4 +1,4 @@
-"""Command line: ``python -m api migrate`` and ``python -m api serve``.
+"""Command line: ``python -m api migrate``, ``serve`` and ``create-admin``.
 
 Both read the same settings as the app. A bad setting or an unreachable
 database ends the command with one line on stderr saying what to fix.
@@ -13,7 +13,8 @@ import sys
 
 from pydantic import ValidationError
 
-from api.settings import Settings, describe_error
+from api.create_admin import add_command as add_create_admin
+from api.settings import InsecureSecret, Settings, describe_error
 from storage.errors import StorageError, Unavailable
 from storage.factory import migrate_storage, open_storage
 
@@ -79,6 +80,10 @@ def serve(args: argparse.Namespace) -> None:
         # Each worker would start its own embedded server: separate data, or one file
         # written by several servers at once.
         sys.exit("Cannot start: MONGO_URL=mongoeco:// serves one process; use --workers 1")
+    try:
+        settings.signing_key()
+    except InsecureSecret as exc:
+        sys.exit(f"Cannot start: {exc}")
     configure_logging(settings)
     try:
         asyncio.run(_check_ready(settings))
@@ -131,6 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         help="do not log every request (e.g. behind a proxy that already does)",
     )
     serve_parser.set_defaults(run=serve)
+    add_create_admin(commands)
     args = parser.parse_args(argv)
     args.run(args)
 

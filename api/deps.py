@@ -6,6 +6,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
+from api.auth.passwords import Passwords
 from storage.protocol import Storage
 
 
@@ -19,3 +20,12 @@ async def get_storage(request: Request) -> Storage:
 
 
 StorageDep = Annotated[Storage, Depends(get_storage)]
+
+
+async def get_passwords(request: Request) -> Passwords:
+    """The password hasher built at start-up (its cost comes from the settings)."""
+    passwords: Passwords = request.app.state.passwords
+    return passwords
+
+
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]

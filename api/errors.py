@@ -54,9 +54,12 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for the error codes a route can return."""
     text = {
         304: "Not modified: your copy (If-None-Match) is current",
+        401: "Not authenticated: no valid bearer token",
+        403: "Not allowed for this account",
         404: "Not found",
         409: "Conflict",
         412: "Precondition failed: the resource changed since the ETag in If-Match",
+        429: "Too many failed logins: wait Retry-After seconds",
         503: "Database unavailable",
         504: "Database statement timed out",
     }

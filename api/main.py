@@ -11,13 +11,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.auth.passwords import Passwords
+from api.auth.throttle import LoginThrottle
+from api.auth.tokens import Tokens
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.methods import MethodNotAllowed
 from api.observability.requests import RequestObservability
 from api.openapi import install_openapi
 from api.pagination import Cursors
-from api.routers import categories, meta, orders, posts, products, tags, users
+from api.routers import auth, categories, meta, orders, posts, products, tags, users
 from api.settings import Settings
 from storage.factory import open_storage
 
@@ -94,7 +97,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = metrics
-    app.state.cursors = Cursors(settings.secret_key.get_secret_value().encode())
+    key = settings.signing_key()  # InsecureSecret in production without a good key
+    app.state.cursors = Cursors(key.encode())
+    app.state.tokens = Tokens(key, settings.access_token_minutes)
+    app.state.passwords = Passwords(
+        settings.password_hash_memory_kib, settings.password_hash_time_cost
+    )
+    app.state.login_throttle = LoginThrottle(
+        settings.login_max_failures, settings.login_window_seconds
+    )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MethodNotAllowed, openapi_paths=lambda: app.openapi()["paths"])
@@ -106,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         server_timing=settings.server_timing,
         metrics=metrics,
     )
-    for module in (meta, users, posts, tags, categories, products, orders):
+    for module in (meta, auth, users, posts, tags, categories, products, orders):
         app.include_router(module.router)
     if metrics is not None:
         add_metrics_route(app, metrics, settings.metrics_token)

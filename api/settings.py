@@ -19,6 +19,13 @@ _HOUR = 3600.0  # no timeout above this: a bound nobody means is a typo
 MONGO_SCHEMES = ("mongodb://", "mongodb+srv://", "mongoeco://")
 
 
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-it-in-production"
+
+
+class InsecureSecret(ValueError):
+    """The service would sign tokens with a missing, public or short key in production."""
+
+
 class Settings(BaseSettings):
     """Every setting the service reads; the environment variable is the upper-cased name."""
 
@@ -44,8 +51,21 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     """Requests with a larger body are refused with 413."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-    secret_key: SecretStr = SecretStr("development-only-secret-key-change-me")
-    """Signs pagination cursors (and, later, tokens); set a long random value in production."""
+    environment: Literal["development", "production"] = "production"
+    """``development`` allows the well-known secret key below; ``production`` refuses it."""
+    secret_key: SecretStr | None = None
+    """Signs access tokens and pagination cursors: 32+ random characters, required in
+    production. Changing it ends every token issued before (and every cursor)."""
+    access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    """How long an access token from ``POST /auth/token`` is valid."""
+    login_max_failures: int = Field(default=5, ge=1, le=1000)
+    """Failed logins for one account, or 4x this from one client address, before a 429."""
+    login_window_seconds: int = Field(default=900, ge=1, le=86400)
+    """How long failed logins count, and how long a throttled login waits."""
+    password_hash_memory_kib: int = Field(default=19_456, ge=8, le=1_048_576)
+    """Argon2id memory cost (OWASP's minimum by default); lower only for tests."""
+    password_hash_time_cost: int = Field(default=2, ge=1, le=20)
+    """Argon2id passes."""
     log_format: Literal["json", "text"] = "json"
     """``json``: one JSON object per line (for log collectors); ``text``: for people."""
     access_log: bool = True
@@ -104,6 +124,25 @@ class Settings(BaseSettings):
                     f"DB_TIMEOUT={self.db_timeout}, the bound on a whole operation"
                 )
         return self
+
+    def signing_key(self) -> str:
+        """The secret key in use; ``InsecureSecret`` if production would run without a good one.
+
+        Development without a key uses ``DEVELOPMENT_SECRET_KEY``, which is public
+        (it is in this file) and therefore refused in production, as is any key
+        shorter than 32 characters.
+        """
+        key = self.secret_key.get_secret_value() if self.secret_key else None
+        if self.environment == "development":
+            return key or DEVELOPMENT_SECRET_KEY
+        if key is None:
+            raise InsecureSecret("SECRET_KEY is required when ENVIRONMENT=production")
+        if key == DEVELOPMENT_SECRET_KEY or len(key) < 32:
+            raise InsecureSecret(
+                "SECRET_KEY must be a private value of 32 or more characters in production "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return key
 
     def timeouts(self) -> Timeouts:
         """The database timeouts these settings ask for."""

@@ -8,6 +8,7 @@ anything into a value ``json.dumps(..., allow_nan=False)`` and UTF-8 accept.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from typing import Any
@@ -25,14 +26,47 @@ MAX_ECHO_INT_BITS = 4096
 """Larger integers are echoed as a note: printing one costs time, and Python caps it."""
 
 
+SECRET = "[hidden]"
+"""What an echoed input shows in place of a password."""
+
+
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422 shape, ``{"detail": [{"type", "loc", "msg", "input"}]}``, made JSON-safe."""
+    """FastAPI's 422 shape, ``{"detail": [{"type", "loc", "msg", "input"}]}``, made JSON-safe.
+
+    Passwords are never echoed: an input under a ``password`` field, or a body
+    that holds one, shows ``[hidden]`` in its place.
+    """
     assert isinstance(exc, RequestValidationError)
-    try:
-        errors = jsonable_encoder(exc.errors())
-    except Exception:  # an input jsonable_encoder cannot convert: json_safe shows it as text
-        errors = exc.errors()
+    errors: Any = [_without_secrets(error) for error in exc.errors()]
+    # An input jsonable_encoder cannot convert stays as it is: json_safe shows it as text.
+    with contextlib.suppress(Exception):
+        errors = jsonable_encoder(errors)
     return JSONResponse({"detail": json_safe(errors)}, status_code=422)
+
+
+def _secret(key: Any) -> bool:
+    return isinstance(key, str) and "password" in key.lower()
+
+
+def _without_secrets(error: Any) -> Any:
+    if not isinstance(error, dict):
+        return error
+    error = dict(error)
+    if any(_secret(part) for part in error.get("loc", ())):
+        error["input"] = SECRET
+    elif "input" in error:
+        error["input"] = _hide(error["input"])
+    return error
+
+
+def _hide(value: Any, depth: int = 0) -> Any:
+    if depth > MAX_ECHO_DEPTH:
+        return value
+    if isinstance(value, dict):
+        return {k: SECRET if _secret(k) else _hide(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hide(item, depth + 1) for item in value]
+    return value
 
 
 def json_safe(value: Any, depth: int = 0) -> Any:

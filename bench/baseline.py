@@ -23,6 +23,7 @@ The database must already hold the API's schema (``python -m api migrate``).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
@@ -82,40 +83,48 @@ def iso_utc_text(value: str) -> str:
     return iso_utc(datetime.fromisoformat(value))
 
 
-def user_json(row: Sequence[Any], stamp: Stamp, at: int = 0) -> Json:
-    """The API's user object from the eight user columns starting at ``row[at]``.
+def user_json(row: Sequence[Any], stamp: Stamp) -> Json:
+    """The API's public user object (what anyone reads) from the ``USER_COLUMNS``.
 
-    Keys in the order of ``storage.types.User`` (id and timestamps first);
+    Keys in the order of ``storage.types.UserPublic`` (id and timestamps first);
     ``bool()`` because SQLite and MariaDB return booleans as 0/1.
     """
     return {
-        "id": row[at],
-        "created_at": stamp(row[at + 1]),
-        "updated_at": stamp(row[at + 2]),
-        "name": row[at + 3],
-        "email": row[at + 4],
-        "age": row[at + 5],
-        "city": row[at + 6],
-        "is_active": bool(row[at + 7]),
+        "id": row[0],
+        "created_at": stamp(row[1]),
+        "updated_at": stamp(row[2]),
+        "username": row[3],
+        "name": row[4],
+        "age": row[5],
+        "city": row[6],
+        "is_active": bool(row[7]),
     }
 
 
 def user_document_json(doc: Document) -> Json:
-    """The API's user object from a MongoDB user document."""
+    """The API's public user object from a MongoDB user document."""
     return {
         "id": doc["_id"],
         "created_at": iso_utc(doc["created_at"]),
         "updated_at": iso_utc(doc["updated_at"]),
+        "username": doc["username"],
         "name": doc["name"],
-        "email": doc["email"],
         "age": doc["age"],
         "city": doc["city"],
         "is_active": doc["is_active"],
     }
 
 
+def author_json(user_id: int, username: str, name: str) -> Json:
+    """A post's author as the API embeds it: who, not how to reach them."""
+    return {"id": user_id, "username": username, "name": name}
+
+
 # The API's cursor for the next page: the same signature work the API does.
-_CURSORS = Cursors(Settings().secret_key.get_secret_value().encode())
+@functools.cache
+def _cursors() -> Cursors:
+    # The key the API's settings give in this environment (the bench sets it for both).
+    return Cursors(Settings().signing_key().encode())
 
 
 def page_json(items: list[Json], total: int, skip: int, limit: int) -> Json:
@@ -123,21 +132,21 @@ def page_json(items: list[Json], total: int, skip: int, limit: int) -> Json:
     cursor = None
     if items and skip + limit < total:
         query = PostQuery(skip=skip, limit=limit)
-        cursor = _CURSORS.encode("/posts", query, SimpleNamespace(id=items[-1]["id"]))
+        cursor = _cursors().encode("/posts", query, SimpleNamespace(id=items[-1]["id"]))
     return {"items": items, "total": total, "skip": skip, "limit": limit, "next_cursor": cursor}
 
 
 # --- SQL ------------------------------------------------------------------------
 
 # The same statements on every dialect; only the placeholders differ ({} below).
-USER_COLUMNS = "id, created_at, updated_at, name, email, age, city, is_active"
+USER_COLUMNS = "id, created_at, updated_at, username, name, age, city, is_active"
 USER_SQL = f"SELECT {USER_COLUMNS} FROM users WHERE id = {{}}"
 COUNT_SQL = "SELECT count(*) FROM posts"
 # The page's ids picked from posts alone, then the authors joined to them: the
 # API's statement shape (joining first makes MariaDB sort every post).
 PAGE_SQL = (
     "SELECT p.id, p.created_at, p.updated_at, p.title, p.content, p.published, "
-    "u.id, u.created_at, u.updated_at, u.name, u.email, u.age, u.city, u.is_active "
+    "u.id, u.username, u.name "
     "FROM (SELECT id FROM posts ORDER BY id LIMIT {} OFFSET {}) AS page "
     "JOIN posts AS p ON p.id = page.id JOIN users AS u ON u.id = p.author_id "
     "ORDER BY p.id"
@@ -171,7 +180,7 @@ def sql_page(
             "content": row[4],
             "published": bool(row[5]),
             "tags": names.get(row[0], []),
-            "author": user_json(row, stamp, at=6),
+            "author": author_json(row[6], row[7], row[8]),
         }
         for row in rows
     ]
@@ -370,7 +379,10 @@ class MongoReads:
         # Every author of the page in one $in query (the API's find_by_ids).
         author_ids = sorted({doc["author_id"] for doc in docs})
         found = await users.find({"_id": {"$in": author_ids}}).to_list() if author_ids else []
-        authors = {author["_id"]: user_document_json(author) for author in found}
+        authors = {
+            author["_id"]: author_json(author["_id"], author["username"], author["name"])
+            for author in found
+        }
         items = [
             {
                 "id": doc["_id"],

@@ -46,11 +46,19 @@ def tag_names() -> list[str]:
     return [f"{WORDS[i % len(WORDS)]}{i:03d}" for i in range(TAG_COUNT)]
 
 
+# The benchmark logs in as user 1, an admin, to write (posts as anyone, products).
+# Its password is only ever stored hashed (``bench.accounts``), like every account's.
+ADMIN_USERNAME = "user1"
+
+
 def users(sizes: Sizes, seed: int) -> Iterator[Row]:
+    """Users; the first is the benchmark's admin. Passwords are added hashed by the loaders."""
     rng = random.Random(f"users-{seed}")
     for i in range(1, sizes.users + 1):
         yield {
             "id": i,
+            "username": f"user{i}",
+            "role": "admin" if i == 1 else "user",
             "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
             "email": f"user{i}@example.com",
             "age": rng.randint(18, 90),

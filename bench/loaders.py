@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from sqlalchemy import Table, insert, text
 
+from bench import accounts
 from bench.dataset import Row, Sizes, categories, posts, products, tag_names, users
 from storage.sql.engine import create_engine
 from storage.sql.tables import Base, post_tags
@@ -46,7 +47,7 @@ async def load_sql(url: str, sizes: Sizes, seed: int, progress: Progress) -> Non
                     await conn.execute(insert(table), batch)
                     progress(len(batch))
 
-            await write(TABLES["users"], keyed(USERS, users(sizes, seed)))
+            await write(TABLES["users"], with_password(keyed(USERS, users(sizes, seed))))
             await conn.execute(
                 insert(TABLES["tags"]), [{"id": i, "name": n} for n, i in vocabulary.items()]
             )
@@ -75,6 +76,13 @@ async def load_sql(url: str, sizes: Sizes, seed: int, progress: Progress) -> Non
                     )
     finally:
         await engine.dispose()
+
+
+def with_password(rows: Iterable[Row]) -> Iterator[Row]:
+    """User rows with the run's password hash (never the password) and token version 0."""
+    password_hash = accounts.password_hash()
+    for row in rows:
+        yield {**row, "password_hash": password_hash, "token_version": 0}
 
 
 def keyed(listing: Listing, rows: Iterable[Row]) -> Iterator[Row]:

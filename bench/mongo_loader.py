@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pymongo import AsyncMongoClient
 
 from bench.dataset import Row, Sizes, categories, posts, products, users
-from bench.loaders import Progress, batches, keyed
+from bench.loaders import Progress, batches, keyed, with_password
 from storage.money import to_cents
 from storage.mongo import migrate_mongo
 from storage.mongo.documents import GUARD
@@ -33,7 +33,7 @@ async def load_mongo(url: str, sizes: Sizes, seed: int, progress: Progress) -> N
     db = client.get_default_database()
     try:
         sources: list[tuple[str, Iterable[Row]]] = [
-            ("users", map(_guarded, keyed(USERS, users(sizes, seed)))),
+            ("users", map(_guarded, with_password(keyed(USERS, users(sizes, seed))))),
             ("posts", map(_document, keyed(POSTS, posts(sizes, seed)))),
             ("categories", map(_guarded, keyed(CATEGORIES, categories(sizes, seed)))),
             ("products", map(_product, keyed(PRODUCTS, products(sizes, seed)))),

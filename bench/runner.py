@@ -12,6 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+from bench import accounts
 from bench.ceiling import database_ceiling, server_version
 from bench.config import BenchConfig
 from bench.databases import mongo_database, sql_database
@@ -140,10 +141,18 @@ def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
         result["round_trips"] = asyncio.run(round_trips_per_scenario(backend, url, config))
 
         variable = "DATABASE_URL" if backend == "sql" else "MONGO_URL"
-        env = {"STORAGE_BACKEND": backend, variable: url, "LOG_LEVEL": "warning"}
+        env = {
+            "STORAGE_BACKEND": backend,
+            variable: url,
+            "LOG_LEVEL": "warning",
+            # Its well-known key is fine for a local measurement; a token lasts the run.
+            "ENVIRONMENT": "development",
+            "ACCESS_TOKEN_MINUTES": "1440",
+        }
         env.update(OBSERVABILITY_OFF)
         port = free_port()
         with running(api_command(port, config.workers), env, port, "/health") as server:
+            k6_env["TOKEN"] = accounts.admin_token(server.base_url)
             console.print(f"  {name}: warming up every scenario")
             _warm_up(server, SCENARIOS, config, k6_env)
             # Memory once every code path has run: growth from here on is a leak.
@@ -172,7 +181,7 @@ def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
         result["observability"] = _observability(name, env, off, config, k6_env)
 
         port = free_port()
-        baseline_env = {"BENCH_BASELINE_URL": url}
+        baseline_env = {"BENCH_BASELINE_URL": url, "ENVIRONMENT": "development"}
         with running(baseline_command(port, config.workers), baseline_env, port, "/users/1") as raw:
             _warm_up(raw, BASELINE_SCENARIOS, config, k6_env)
             for scenario in BASELINE_SCENARIOS:

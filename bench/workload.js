@@ -7,7 +7,10 @@ import { check, randomSeed } from 'k6';
 const BASE = __ENV.BASE_URL;
 const USERS = parseInt(__ENV.USERS, 10);
 const PRODUCTS = parseInt(__ENV.PRODUCTS, 10);
-const JSON_HEADERS = { headers: { 'Content-Type': 'application/json' } };
+// Writes need a token: the runner logs in as the dataset's admin (bench/accounts.py).
+const JSON_HEADERS = {
+  headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${__ENV.TOKEN}` },
+};
 const TAGS = ['async', 'index', 'query', 'shard', 'commit', 'cursor', 'schema', 'latency'];
 
 randomSeed(parseInt(__ENV.SEED, 10));

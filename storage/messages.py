@@ -10,6 +10,7 @@ POST_NOT_FOUND = "Post not found"
 CATEGORY_NOT_FOUND = "Category not found"
 PRODUCT_NOT_FOUND = "Product not found"
 EMAIL_TAKEN = "Email already registered"
+USERNAME_TAKEN = "Username already taken"
 CATEGORY_NAME_TAKEN = "Category name already taken"
 CATEGORY_HAS_PRODUCTS = "Category still has products; move or delete them first"
 PRODUCT_NOT_DELETED = "Product is not deleted; only a deleted product can be restored"
@@ -27,9 +28,18 @@ def out_of_stock(product_id: int, name: str, stock: int, wanted: int) -> str:
     return f"Not enough stock for product {product_id} ({name}): {stock} left, {wanted} ordered"
 
 
-def emails_taken(emails: list[str]) -> str:
-    """A bulk insert whose emails repeat or are registered already."""
-    return f"Emails already registered or repeated in the batch: {', '.join(emails)}"
+def login_taken(email_taken: bool) -> str:
+    """A sign-up or change whose email or username is taken; the email is named first.
+
+    One rule for every store: which unique index a database checks first is its own.
+    """
+    return EMAIL_TAKEN if email_taken else USERNAME_TAKEN
+
+
+def logins_taken(conflicts: list[dict[str, object]]) -> str:
+    """A bulk insert whose emails or usernames repeat or are taken already."""
+    named = ", ".join(f"{c.get('email') or c.get('username')}" for c in conflicts)
+    return f"Emails or usernames already taken or repeated in the batch: {named}"
 
 
 def categories_missing(ids: list[int]) -> str:

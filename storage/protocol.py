@@ -26,6 +26,8 @@ from storage.types import (
     CategoryCreate,
     CategoryQuery,
     CategoryUpdate,
+    Credentials,
+    NewUser,
     Order,
     OrderCreate,
     OrderQuery,
@@ -41,17 +43,16 @@ from storage.types import (
     TagCount,
     TagQuery,
     User,
-    UserCreate,
     UserQuery,
     UserUpdate,
 )
 
 
 class UserStore(Protocol):
-    """Users. Emails are unique regardless of letter case (they are stored lower-case)."""
+    """Users. Emails and usernames are each unique regardless of letter case."""
 
-    async def create(self, data: UserCreate) -> User:
-        """Store a new user. Raises ``Conflict`` if the email is already registered."""
+    async def create(self, data: NewUser) -> User:
+        """Store a new user. Raises ``Conflict`` naming the email or username that is taken."""
         ...
 
     async def get(self, user_id: int) -> User:
@@ -62,11 +63,11 @@ class UserStore(Protocol):
         """Return the page of users matching the query's filters, in its order."""
         ...
 
-    async def create_many(self, data: builtins.list[UserCreate]) -> builtins.list[User]:
+    async def create_many(self, data: builtins.list[NewUser]) -> builtins.list[User]:
         """Store all of the users or none, in order.
 
         Raises ``Conflict`` naming (in ``details``, with their indexes) every email
-        that is repeated in the batch or already registered.
+        and username that is repeated in the batch or already taken.
         """
         ...
 
@@ -82,6 +83,28 @@ class UserStore(Protocol):
         """Delete a user and all of their posts (their orders stay, as history).
 
         Raises ``NotFound`` or ``PreconditionFailed``.
+        """
+        ...
+
+
+class CredentialStore(Protocol):
+    """What logging in and checking a token read of an account, and password changes.
+
+    Credentials never leave the service: ``api.security`` is their only reader.
+    """
+
+    async def by_login(self, login: str) -> Credentials | None:
+        """The account whose username or email folds to ``login``'s key, or None."""
+        ...
+
+    async def by_id(self, user_id: int) -> Credentials | None:
+        """The account with this id, or None (deleted)."""
+        ...
+
+    async def set_password(self, user_id: int, password_hash: str) -> None:
+        """Store a new password hash and invalidate every token issued before.
+
+        Raises ``NotFound``.
         """
         ...
 
@@ -259,6 +282,8 @@ class Storage(Protocol):
     def products(self) -> ProductStore: ...
     @property
     def orders(self) -> OrderStore: ...
+    @property
+    def credentials(self) -> CredentialStore: ...
 
     async def ping(self) -> None:
         """Round-trip to the database. Raises ``Unavailable`` if it does not answer."""

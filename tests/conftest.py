@@ -26,9 +26,14 @@ from api.main import create_app
 from api.settings import Settings
 from bench.databases import mongo_database, sql_database
 from storage.factory import migrate_storage
+from tests.accounts import admin_token, create_admin
 from tests.faults.enabling import header as fault_tests_header
 from tests.resetting import reset_storage
 from tests.standin import standin_server
+
+# The tests run services in development (the well-known secret key is allowed);
+# the tests of production's refusals set ENVIRONMENT=production themselves.
+os.environ.setdefault("ENVIRONMENT", "development")
 
 
 @dataclass(frozen=True)
@@ -96,10 +101,21 @@ def database_urls(
         yield urls
 
 
+# Argon2id at its cheapest: the tests hash hundreds of passwords, and prove
+# nothing about the cost (the production default is OWASP's, see api.settings).
+FAST_HASHES = {"password_hash_memory_kib": 8, "password_hash_time_cost": 1}
+
+
 def settings_for(case: BackendCase, url: str, **overrides: Any) -> Settings:
     """Settings that point the app at ``url`` on ``case``'s backend."""
     field = "database_url" if case.backend == "sql" else "mongo_url"
-    values: dict[str, Any] = {"storage_backend": case.backend, field: url, **overrides}
+    values: dict[str, Any] = {
+        "storage_backend": case.backend,
+        field: url,
+        "environment": "development",
+        **FAST_HASHES,
+        **overrides,
+    }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
@@ -112,16 +128,24 @@ def backend(request: pytest.FixtureRequest) -> BackendCase:
 
 @asynccontextmanager
 async def running_app(case: BackendCase, url: str) -> AsyncIterator[FastAPI]:
-    """The app on ``case``'s backend at ``url``, lifespan started, database emptied."""
+    """The app on ``case``'s backend at ``url``, lifespan started, database emptied.
+
+    The emptied database holds one account: the admin the ``client`` fixture
+    acts as (``tests.accounts.ADMIN``, user id 1).
+    """
     application = create_app(settings_for(case, url))
     async with LifespanManager(application):
         await reset_storage(application.state.storage)
+        await create_admin(application)
         yield application
 
 
-def http_client(app: FastAPI) -> httpx.AsyncClient:
-    """An HTTP client talking to ``app`` in process."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+def http_client(app: FastAPI, token: str | None = None) -> httpx.AsyncClient:
+    """An HTTP client talking to ``app`` in process (as the holder of ``token``, if given)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", headers=headers
+    )
 
 
 @pytest.fixture
@@ -133,7 +157,14 @@ async def app(backend: BackendCase, database_urls: dict[str, str]) -> AsyncItera
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client talking to ``app`` in process."""
+    """An HTTP client acting as the admin (who may do everything), in process."""
+    async with http_client(app, await admin_token(app)) as http:
+        yield http
+
+
+@pytest.fixture
+async def anonymous(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client without a token."""
     async with http_client(app) as http:
         yield http
 

@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from tests.accounts import sign_up_body
+
 Json = dict[str, Any]
 
 
@@ -20,8 +22,17 @@ async def created(client: httpx.AsyncClient, path: str, body: Json) -> Json:
 async def new_user(
     client: httpx.AsyncClient, email: str = "ada@example.com", **fields: Any
 ) -> Json:
-    """Create a user (sensible defaults for the fields not given)."""
-    return await created(client, "/users", {"name": "Ada", "email": email, "age": 36, **fields})
+    """Sign a user up (sensible defaults for the fields not given; password ``PASSWORD``).
+
+    ``is_active`` is not the user's to set: the client (the admin) sets it after.
+    """
+    is_active = fields.pop("is_active", None)
+    user = await created(client, "/users", sign_up_body(email, **fields))
+    if is_active is not None:
+        response = await client.patch(f"/users/{user['id']}", json={"is_active": is_active})
+        assert response.status_code == 200, response.text
+        user = response.json()
+    return user
 
 
 async def new_post(client: httpx.AsyncClient, author_id: int, **fields: Any) -> Json:

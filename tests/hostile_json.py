@@ -30,12 +30,15 @@ HOSTILE_BODIES: dict[str, tuple[bytes, list[Any]]] = {
 
 
 def body_operations(openapi_paths: dict[str, Any]) -> list[tuple[str, str]]:
-    """(method, path) of every documented operation that takes a body, ids set to 1."""
+    """(method, path) of every documented operation that takes a JSON body, ids set to 1.
+
+    (The login form, ``POST /auth/token``, is form-encoded as OAuth2 wants.)
+    """
     operations = [
         (method.upper(), re.sub(r"\{[^}]+\}", "1", path))  # every path parameter is an id
         for path, item in openapi_paths.items()
         for method, operation in item.items()
-        if "requestBody" in operation
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
     ]
     assert len(operations) >= 8, operations  # POST and PATCH of four resources, at least
     return operations

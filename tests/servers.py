@@ -129,7 +129,9 @@ def status_of(response: bytes) -> int:
 
 def post_user_request(email: str) -> tuple[bytes, bytes]:
     """The head and body of ``POST /users`` for a new user with ``email``."""
-    body = json.dumps({"name": "Ada", "email": email, "age": 36}).encode()
+    username = "".join(c for c in email.partition("@")[0] if c.isalnum())[:30] or "user"
+    account = {"username": username, "password": "correct horse battery"}
+    body = json.dumps({**account, "name": "Ada", "email": email, "age": 36}).encode()
     head = (
         "POST /users HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"

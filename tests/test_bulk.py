@@ -14,7 +14,12 @@ pytestmark = pytest.mark.anyio
 
 def users(count: int, start: int = 0) -> list[dict[str, object]]:
     return [
-        {"name": f"User {i}", "email": f"user{i}@example.com", "age": 20 + i % 50}
+        {
+            "username": f"user{i}",
+            "name": f"User {i}",
+            "email": f"user{i}@example.com",
+            "age": 20 + i % 50,
+        }
         for i in range(start, start + count)
     ]
 
@@ -31,7 +36,7 @@ async def test_bulk_users_are_created_in_order(client: httpx.AsyncClient) -> Non
     assert len({u["id"] for u in made}) == 250
     assert [u["id"] for u in made] == sorted(u["id"] for u in made)
     assert (await client.get(f"/users/{made[42]['id']}")).json() == made[42]
-    assert await total(client, "/users") == 250
+    assert await total(client, "/users") == 251  # and the admin
 
 
 async def test_every_conflicting_email_is_named_and_nothing_is_stored(
@@ -49,7 +54,7 @@ async def test_every_conflicting_email_is_named_and_nothing_is_stored(
         {"index": 4, "email": "user0@example.com"},
     ]
     assert "taken@example.com" in body["detail"] and "user0@example.com" in body["detail"]
-    assert await total(client, "/users") == 1
+    assert await total(client, "/users") == 2  # the admin and the one taken
 
 
 async def test_every_invalid_item_is_named_by_index(client: httpx.AsyncClient) -> None:
@@ -60,7 +65,7 @@ async def test_every_invalid_item_is_named_by_index(client: httpx.AsyncClient) -
     assert response.status_code == 422
     locations = [error["loc"] for error in response.json()["detail"]]
     assert ["body", 0, "age"] in locations and ["body", 3, "email"] in locations
-    assert await total(client, "/users") == 0
+    assert await total(client, "/users") == 1  # the admin
 
 
 @pytest.mark.parametrize("count", [0, 1001])
@@ -74,10 +79,10 @@ async def test_concurrent_batches_with_one_shared_email_store_one(
 ) -> None:
     batches = [users(20, start=100 * i) for i in range(4)]
     for batch in batches:
-        batch[7]["email"] = "shared@example.com"
+        batch[7]["email"] = "shared@example.com"  # and a username of its own in each
     responses = await asyncio.gather(*(client.post("/users/bulk", json=b) for b in batches))
     assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
-    assert await total(client, "/users") == 20
+    assert await total(client, "/users") == 21  # and the admin
     listing = (await client.get("/users", params={"name": "User", "limit": 100})).json()
     assert sum(u["email"] == "shared@example.com" for u in listing["items"]) == 1
 

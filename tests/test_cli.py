@@ -11,7 +11,9 @@ import httpx
 import pytest
 from alembic.script import ScriptDirectory
 
+from api.settings import DEVELOPMENT_SECRET_KEY
 from storage.sql.migrate import alembic_config
+from tests.accounts import sign_up_body
 from tests.servers import ROOT, served
 
 
@@ -86,8 +88,63 @@ def test_serve_starts_a_working_server(tmp_path: Path, env: dict[str, str]) -> N
         health = httpx.get(f"{server.url}/health", timeout=5)
         assert health.status_code == 200
         assert health.json()["status"] == "ok"
-        body = {"name": "Ada", "email": "ada@example.com", "age": 36}
+        body = sign_up_body("ada@example.com")
         created = httpx.post(f"{server.url}/users", json=body, timeout=5)
         assert created.status_code == 201
         assert httpx.get(f"{server.url}/docs", timeout=5).status_code == 200
     assert "Application startup complete" in server.output
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({"ENVIRONMENT": "production"}, "SECRET_KEY is required"),
+        ({"ENVIRONMENT": "production", "SECRET_KEY": DEVELOPMENT_SECRET_KEY}, "private value"),
+        ({"ENVIRONMENT": "production", "SECRET_KEY": "too-short"}, "32 or more"),
+    ],
+)
+def test_production_refuses_a_missing_or_public_secret_key(
+    tmp_path: Path, env: dict[str, str], fragment: str
+) -> None:
+    database = f"sqlite:///{tmp_path / 'app.db'}"
+    assert run_cli("migrate", DATABASE_URL=database, **env).returncode == 0  # needs no key
+    assert_one_line_failure(
+        run_cli("serve", DATABASE_URL=database, **env), "Cannot start", fragment
+    )
+
+
+def test_create_admin_reads_the_password_from_stdin_and_promotes(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'app.db'}"
+    assert run_cli("migrate", DATABASE_URL=database).returncode == 0
+    args = ["create-admin", "--username", "boss", "--email", "boss@example.com"]
+    first = subprocess.run(
+        [sys.executable, "-m", "api", *args],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database},
+        input="a long admin secret\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert first.returncode == 0, first.stderr
+    assert "Created admin 'boss'" in first.stdout and "a long admin secret" not in first.stdout
+    again = subprocess.run(
+        [sys.executable, "-m", "api", *args],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database},
+        input="another admin secret\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert again.returncode == 0 and "Promoted 'boss'" in again.stdout
+    short = subprocess.run(
+        [sys.executable, "-m", "api", *args],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database},
+        input="short\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert short.returncode != 0 and "password" in short.stderr and "short\n" not in short.stderr

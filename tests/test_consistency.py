@@ -39,15 +39,16 @@ async def test_empty_patch_changes_nothing(client: httpx.AsyncClient) -> None:
 async def test_text_sorts_by_code_point_and_ties_by_id(client: httpx.AsyncClient) -> None:
     for name, age in (("adam", 30), ("Émile", 30), ("Zoe", 40), ("Bob", 30)):
         await new_user(client, email=f"{name.lower()}@example.com", name=f"{name} X", age=age)
+    # "Ωω" is the test database's admin (tests.accounts), aged 0.
     assert await items(client, "/users", "name", sort="name") == [
-        "Bob X", "Zoe X", "adam X", "Émile X",
+        "Bob X", "Zoe X", "adam X", "Émile X", "Ωω",
     ]  # fmt: skip
     # Equal ages keep id order, ascending, in both directions of the sort.
     assert await items(client, "/users", "name", sort="-age") == [
-        "Zoe X", "adam X", "Émile X", "Bob X",
+        "Zoe X", "adam X", "Émile X", "Bob X", "Ωω",
     ]  # fmt: skip
     assert await items(client, "/users", "name", sort="age") == [
-        "adam X", "Émile X", "Bob X", "Zoe X",
+        "Ωω", "adam X", "Émile X", "Bob X", "Zoe X",
     ]  # fmt: skip
 
 

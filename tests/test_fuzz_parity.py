@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from api.main import create_app
 from storage.factory import open_storage
 from storage.protocol import Storage
+from tests.accounts import PASSWORD, admin_token, create_admin
 from tests.conftest import ENABLED, BackendCase, http_client, settings_for
 from tests.resetting import reset_storage
 
@@ -58,9 +59,12 @@ symbolic = st.one_of(st.integers(0, 1), st.integers(0, 4))
 def steps(draw: st.DrawFn) -> tuple[str, str, Any, Any]:
     kind = draw(st.sampled_from(["user", "post", "category", "product", "edit", "list", "list"]))
     if kind == "user":
+        local = f"{draw(email_local)}{draw(st.integers(0, 3))}"
         body = {
+            "username": draw(st.one_of(st.just(local), word)),
+            "password": PASSWORD,
             "name": draw(st.one_of(name, text)),
-            "email": f"{draw(email_local)}{draw(st.integers(0, 3))}@example.com",
+            "email": f"{local}@example.com",
             "age": draw(st.integers(-1, 151)),
             "city": draw(st.one_of(name, text)),
         }
@@ -134,7 +138,7 @@ def normalised(value: Any, kind: str | None, ids: Ids) -> Any:
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            if key in ("created_at", "updated_at"):
+            if key in ("created_at", "updated_at") or (key == "deleted_at" and item is not None):
                 out[key] = "<time>"
             elif key == "id" and kind is not None and isinstance(item, int):
                 out[key] = ids.symbolic(kind, item)
@@ -196,7 +200,8 @@ async def transcripts(apps: dict[str, Any], script: list[Any]) -> dict[str, list
     found = {}
     for name, (app, storage) in apps.items():
         await reset_storage(storage)
-        async with http_client(app) as client:
+        await create_admin(app)  # the script runs as the admin, user 1
+        async with http_client(app, await admin_token(app)) as client:
             found[name] = await run(script, client)
     return found
 

@@ -40,13 +40,13 @@ from storage.timeouts import Timeouts
 from storage.types import USERS as USER_LISTING
 from storage.types import (
     CategoryCreate,
+    NewUser,
     OrderCreate,
     OrderItem,
     PostCreate,
     ProductCreate,
     ProductQuery,
     ProductUpdate,
-    UserCreate,
     UserQuery,
 )
 
@@ -81,8 +81,11 @@ async def bare_db(url: str) -> AsyncIterator[Database]:
     await connection.close()
 
 
-def _user(name: str = "Alice", email: str = "alice@example.com") -> UserCreate:
-    return UserCreate(name=name, email=email, age=30)
+def _user(name: str = "Alice", email: str = "alice@example.com") -> NewUser:
+    username = email.partition("@")[0]
+    return NewUser(
+        username=username, name=name, email=email, age=30, city="Unknown", password_hash="!"
+    )
 
 
 async def _unique_indexes(db: Database, collection: str) -> dict[str, list[Any]]:
@@ -101,7 +104,10 @@ async def test_ensure_schema_is_idempotent_and_creates_unique_indexes(bare_db: D
     await ensure_schema(bare_db)
 
     assert {name: await bare_db[name].index_information() for name in first} == first
-    assert await _unique_indexes(bare_db, "users") == {"email_key_unique": [("email_key", 1)]}
+    assert await _unique_indexes(bare_db, "users") == {
+        "email_key_unique": [("email_key", 1)],
+        "username_key_unique": [("username_key", 1)],
+    }
     assert await _unique_indexes(bare_db, "categories") == {"name_key_unique": [("name_key", 1)]}
     assert set(await bare_db.list_collection_names()) >= {
         "users",
@@ -130,7 +136,13 @@ async def test_check_schema_asks_for_migration(bare_db: Database) -> None:
 async def test_counter_seeding_catches_up_with_existing_documents(bare_db: Database) -> None:
     # A user written before the schema step (e.g. restored from a dump), in full.
     user = _user().model_dump()
-    doc = {"_id": 41, **USER_LISTING.with_keys(user), "txn_guard": 0, "version": 1}
+    doc = {
+        "_id": 41,
+        **USER_LISTING.with_keys(user),
+        "token_version": 0,
+        "txn_guard": 0,
+        "version": 1,
+    }
     await bare_db["users"].insert_one(doc)
     await bare_db["users"].update_one({"_id": 41}, {"$currentDate": {"created_at": True}})
     await bare_db["users"].update_one({"_id": 41}, {"$currentDate": {"updated_at": True}})

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.accounts import ADMIN, PASSWORD, bearer, sign_up_body
 from tests.servers import served
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,14 +27,20 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_four_workers_on_sqlite_never_answer_database_is_locked(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'app.db'}"
     env = {**os.environ, "DATABASE_URL": url, "STORAGE_BACKEND": "sql"}
-    migrated = subprocess.run(
-        [sys.executable, "-m", "api", "migrate"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        check=False,
-    )
-    assert migrated.returncode == 0, migrated.stderr
+    for command in (
+        ["migrate"],
+        ["create-admin", "--username", "root", "--email", "root@example.com"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "api", *command],
+            cwd=ROOT,
+            env=env,
+            input=ADMIN["password"] + "\n",
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
     with served({"DATABASE_URL": url}, "--workers", "4", "--no-access-log") as server:
         statuses, stock = asyncio.run(place_orders(server.url))
         output = server.output
@@ -42,18 +49,27 @@ def test_four_workers_on_sqlite_never_answer_database_is_locked(tmp_path: Path) 
     assert "database is locked" not in output
 
 
+async def login(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
+    response = await client.post("/auth/token", data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return bearer(response.json()["access_token"])
+
+
 async def place_orders(base_url: str) -> tuple[Counter[int], int]:
     limits = httpx.Limits(max_connections=40)
     async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
-        user = await client.post(
-            "/users", json={"name": "Ada", "email": "ada@example.com", "age": 3}
+        admin = await login(client, "root", ADMIN["password"])
+        lamp = await client.post(
+            "/products", json={"name": "Lamp", "price": 5, "stock": 30}, headers=admin
         )
-        lamp = await client.post("/products", json={"name": "Lamp", "price": 5, "stock": 30})
-        body = {
-            "user_id": user.json()["id"],
-            "items": [{"product_id": lamp.json()["id"], "quantity": 1}],
-        }
-        responses = await asyncio.gather(*(client.post("/orders", json=body) for _ in range(80)))
+        assert lamp.status_code == 201, lamp.text
+        buyer = await client.post("/users", json=sign_up_body("ada@example.com"))
+        assert buyer.status_code == 201, buyer.text
+        token = await login(client, "ada", PASSWORD)
+        body = {"items": [{"product_id": lamp.json()["id"], "quantity": 1}]}
+        responses = await asyncio.gather(
+            *(client.post("/orders", json=body, headers=token) for _ in range(80))
+        )
         statuses = Counter(r.status_code for r in responses)
         stock = (await client.get(f"/products/{lamp.json()['id']}")).json()["stock"]
     return statuses, int(stock)

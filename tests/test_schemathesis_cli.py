@@ -29,6 +29,7 @@ import pytest
 
 from bench.databases import mongo_database, sql_database
 from storage.factory import migrate_storage
+from tests.accounts import ADMIN
 from tests.servers import served
 
 ST = Path(sys.executable).with_name("st")
@@ -96,10 +97,35 @@ def enabled_targets() -> list[Target]:
 TARGETS = enabled_targets()
 
 
-def st_run(schema_url: str, workdir: Path) -> subprocess.CompletedProcess[str]:
-    """``st run`` with every check, default phases, bounded and repeatable."""
+def create_admin_account(env: Environment) -> None:
+    """``python -m api create-admin`` on the target's database, password on stdin.
+
+    A decoy account takes id 1 first: the run tries ids such as 1 on every
+    operation (DELETE /users/1 included), and the account whose token it uses
+    must outlive the run.
+    """
+    for username in ("decoy", ADMIN["username"]):
+        command = ["create-admin", "--username", username, "--email", f"{username}@example.com"]
+        done = subprocess.run(
+            [sys.executable, "-m", "api", *command],
+            env={**os.environ, **env},
+            input=ADMIN["password"] + "\n",
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+
+
+def st_run(schema_url: str, workdir: Path, token: str) -> subprocess.CompletedProcess[str]:
+    """``st run`` with every check, default phases, bounded and repeatable, as an admin.
+
+    As the admin, every write is allowed, so the run reaches past the 401s and
+    403s into what each operation does (tests/test_security.py covers who may).
+    """
     command = [
         str(ST), "run", schema_url, *CHECKS,
+        "--header", f"Authorization: Bearer {token}",
         "--max-examples", str(MAX_EXAMPLES),
         "--seed", str(SEED),
         "--workers", "1",
@@ -122,9 +148,13 @@ def st_run(schema_url: str, workdir: Path) -> subprocess.CompletedProcess[str]:
 def test_schemathesis_run_is_clean(
     target: Target, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    with target.store(tmp_path, request) as env, served(env, "--no-access-log") as server:
-        document = httpx.get(f"{server.url}/openapi.json", timeout=10).json()
-        result = st_run(f"{server.url}/openapi.json", tmp_path)
+    with target.store(tmp_path, request) as env:
+        create_admin_account(env)
+        with served(env, "--no-access-log") as server:
+            document = httpx.get(f"{server.url}/openapi.json", timeout=10).json()
+            login = {"username": ADMIN["username"], "password": ADMIN["password"]}
+            token = httpx.post(f"{server.url}/auth/token", data=login).json()["access_token"]
+            result = st_run(f"{server.url}/openapi.json", tmp_path, token)
     report = f"{result.stdout}\n{result.stderr}\n--- server output ---\n{server.output}"
     assert result.returncode == 0, report
     operations = sum(len(item) for item in document["paths"].values())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.accounts import sign_up_body
 from tests.helpers import created, items, new_post, new_user
 
 pytestmark = pytest.mark.anyio
@@ -64,9 +65,8 @@ async def test_text_is_stored_in_nfc_and_lengths_count_that_form(
 
 async def test_uniqueness_uses_the_same_folding(client: httpx.AsyncClient) -> None:
     await new_user(client, email="straße@example.com")
-    response = await client.post(
-        "/users", json={"name": "Other", "email": "STRASSE@example.com", "age": 3}
-    )
+    body = sign_up_body("STRASSE@example.com", username="other")
+    response = await client.post("/users", json=body)
     assert response.status_code == 409
     assert response.json() == {"detail": "Email already registered"}
     await created(client, "/categories", {"name": "Σίσυφος"})

@@ -28,6 +28,7 @@ from api.main import create_app
 from bench.databases import mongo_database, sql_database
 from storage.factory import migrate_storage
 from storage.sql.migrate import migration_engine, upgrade_to_head
+from tests.accounts import admin_token, create_admin, sign_up_body
 from tests.conftest import ENABLED, BackendCase, http_client, settings_for
 from tests.helpers import items
 
@@ -178,6 +179,13 @@ async def write_mongo_schema_1(url: str) -> None:
 
 async def check_migrated(client: httpx.AsyncClient) -> None:
     """What the migrated data must look like through the API."""
+    # Accounts from before usernames: named after their email, unable to log in.
+    assert [(await client.get(f"/users/{i}")).json()["username"] for i in (1, 2)] == [
+        "straße",
+        "grace",
+    ]
+    login = {"username": "grace@example.com", "password": "any password at all"}
+    assert (await client.post("/auth/token", data=login)).status_code == 401
     assert await items(client, "/users", key="name", name="STRASSE") == ["Ada Straße"]
     assert await items(client, "/users", key="city", city="KÖLN") == ["Köln"]
     assert len(await items(client, "/posts")) == 2  # no post lost to a table rebuild
@@ -187,11 +195,11 @@ async def check_migrated(client: httpx.AsyncClient) -> None:
     assert await items(client, "/posts", q="ENGINE") == [1]
     assert await items(client, "/products", q="köln") == [1]
     taken = await client.post(
-        "/users", json={"name": "Twin", "email": "STRASSE@example.com", "age": 3}
+        "/users", json=sign_up_body("STRASSE@example.com", username="twin", name="Twin")
     )
     assert taken.status_code == 409
     assert (await client.post("/categories", json={"name": "STRASSE"})).status_code == 409
-    new = await client.post("/users", json={"name": "New", "email": "new@example.com", "age": 3})
+    new = await client.post("/users", json=sign_up_body("new@example.com", name="New"))
     # Ids continue after the migrated ones (a refused insert may have used one up).
     assert new.status_code == 201 and new.json()["id"] > 2
     assert (await client.delete("/categories/1")).status_code == 409  # the product still uses it
@@ -207,8 +215,10 @@ async def migrate_and_check(case: BackendCase, url: str) -> None:
     for _ in range(2):  # the second run finds nothing to do
         await migrate_storage(case.backend, database_url=url, mongo_url=url)  # type: ignore[arg-type]
     app = create_app(settings_for(case, url))
-    async with LifespanManager(app), http_client(app) as client:
-        await check_migrated(client)
+    async with LifespanManager(app):
+        await create_admin(app)  # as an operator would with `python -m api create-admin`
+        async with http_client(app, await admin_token(app)) as client:
+            await check_migrated(client)
 
 
 @pytest.mark.parametrize("case", ENABLED, ids=[case.id for case in ENABLED])

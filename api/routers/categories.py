@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
+from api.auth.caller import Caller
+from api.auth.policy import Action, authorize
 from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
 from api.deps import StorageDep
 from api.errors import responses
@@ -20,11 +22,12 @@ router = APIRouter(
 )
 
 
-@router.post("", status_code=201, responses=responses(409))
+@router.post("", status_code=201, responses=responses(401, 403, 409))
 async def create_category(
-    data: CategoryCreate, storage: StorageDep, response: Response
+    data: CategoryCreate, storage: StorageDep, caller: Caller, response: Response
 ) -> Category:
     """Create a category; 409 if the name is taken in any letter case."""
+    authorize(caller, Action.WRITE_CATALOG)
     return tagged(await storage.categories.create(data), response)
 
 
@@ -50,26 +53,29 @@ async def get_category(
     return unless_unchanged(await storage.categories.get(category_id), response, if_none_match)
 
 
-@router.patch("/{category_id}", responses=responses(404, 409, 412))
+@router.patch("/{category_id}", responses=responses(401, 403, 404, 409, 412))
 async def update_category(
     category_id: ResourceId,
     changes: CategoryUpdate,
     storage: StorageDep,
+    caller: Caller,
     response: Response,
     if_match: IfMatch = None,
 ) -> Category:
     """Rename or describe a category."""
+    authorize(caller, Action.WRITE_CATALOG)
     return tagged(await storage.categories.update(category_id, changes, if_match), response)
 
 
-@router.delete("/{category_id}", status_code=204, responses=responses(404, 409, 412))
+@router.delete("/{category_id}", status_code=204, responses=responses(401, 403, 404, 409, 412))
 async def delete_category(
-    category_id: ResourceId, storage: StorageDep, if_match: IfMatch = None
+    category_id: ResourceId, storage: StorageDep, caller: Caller, if_match: IfMatch = None
 ) -> Response:
     """Delete a category; 409 while products that are not deleted belong to it.
 
     Deleted products that still name it lose their category (a restored one
     comes back without).
     """
+    authorize(caller, Action.WRITE_CATALOG)
     await storage.categories.delete(category_id, if_match)
     return Response(status_code=204)

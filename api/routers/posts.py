@@ -6,13 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
+from api.auth.caller import Caller
+from api.auth.policy import Action, authorize
 from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
 from api.deps import StorageDep
 from api.errors import responses
 from api.pagination import CursorsDep
 from api.routers.params import ResourceId
 from api.strict_route import StrictRoute
-from storage.types import Page, Post, PostCreate, PostQuery, PostUpdate
+from storage.types import Credentials, Page, Post, PostCreate, PostQuery, PostUpdate
 
 # Every route here reads the database, which may be down (503 with Retry-After).
 router = APIRouter(
@@ -20,13 +22,20 @@ router = APIRouter(
 )
 
 
-@router.post("", status_code=201, responses=responses(404))
-async def create_post(data: PostCreate, storage: StorageDep, response: Response) -> Post:
-    """Write a post; tags are case-folded, de-duplicated and sorted.
+@router.post("", status_code=201, responses=responses(401, 403, 404))
+async def create_post(
+    data: PostCreate, storage: StorageDep, response: Response, caller: Caller
+) -> Post:
+    """Write a post as oneself (admins: as anyone); tags are case-folded, de-duplicated, sorted.
 
-    404 if the author is unknown.
+    ``author_id`` may be left out: it is the caller.
     """
-    return tagged(await storage.posts.create(data), response)
+    authorize(caller, Action.WRITE_POST)
+    author_id = data.author_id or caller.id
+    if author_id != caller.id:
+        authorize(caller, Action.POST_AS_ANOTHER)
+    written = data.model_copy(update={"author_id": author_id})
+    return tagged(await storage.posts.create(written), response)
 
 
 @router.get("")
@@ -45,28 +54,39 @@ async def get_post(
     return unless_unchanged(await storage.posts.get(post_id), response, if_none_match)
 
 
-@router.patch("/{post_id}", responses=responses(404, 412))
+@router.patch("/{post_id}", responses=responses(401, 403, 404, 412))
 async def update_post(
     post_id: ResourceId,
     changes: PostUpdate,
     storage: StorageDep,
     response: Response,
+    caller: Caller,
     if_match: IfMatch = None,
 ) -> Post:
-    """Change the fields sent; ``tags``, when sent, replaces the list."""
+    """Change the fields sent (its author or an admin); ``tags``, when sent, replaces the list."""
+    await _may_change(storage, post_id, caller)
     return tagged(await storage.posts.update(post_id, changes, if_match), response)
 
 
-@router.post("/{post_id}/publish", responses=responses(404))
-async def publish_post(post_id: ResourceId, storage: StorageDep, response: Response) -> Post:
-    """Publish a post; publishing it again changes nothing."""
+@router.post("/{post_id}/publish", responses=responses(401, 403, 404))
+async def publish_post(
+    post_id: ResourceId, storage: StorageDep, response: Response, caller: Caller
+) -> Post:
+    """Publish a post (its author or an admin); publishing it again changes nothing."""
+    await _may_change(storage, post_id, caller)
     return tagged(await storage.posts.publish(post_id), response)
 
 
-@router.delete("/{post_id}", status_code=204, responses=responses(404, 412))
+@router.delete("/{post_id}", status_code=204, responses=responses(401, 403, 404, 412))
 async def delete_post(
-    post_id: ResourceId, storage: StorageDep, if_match: IfMatch = None
+    post_id: ResourceId, storage: StorageDep, caller: Caller, if_match: IfMatch = None
 ) -> Response:
-    """Delete a post."""
+    """Delete a post (its author or an admin)."""
+    await _may_change(storage, post_id, caller)
     await storage.posts.delete(post_id, if_match)
     return Response(status_code=204)
+
+
+async def _may_change(storage: StorageDep, post_id: int, caller: Credentials) -> None:
+    # A post's author never changes, so checking before the write is enough.
+    authorize(caller, Action.CHANGE_POST, owner=(await storage.posts.get(post_id)).author.id)

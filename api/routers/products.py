@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
+from api.auth.caller import Caller
+from api.auth.policy import Action, authorize
 from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
 from api.deps import StorageDep
 from api.errors import responses
@@ -20,15 +22,19 @@ router = APIRouter(
 )
 
 
-@router.post("", status_code=201, responses=responses(404))
-async def create_product(data: ProductCreate, storage: StorageDep, response: Response) -> Product:
+@router.post("", status_code=201, responses=responses(401, 403, 404))
+async def create_product(
+    data: ProductCreate, storage: StorageDep, caller: Caller, response: Response
+) -> Product:
     """Create a product; 404 if ``category_id`` names no category."""
+    authorize(caller, Action.WRITE_CATALOG)
     return tagged(await storage.products.create(data), response)
 
 
-@router.post("/bulk", status_code=201, responses=responses(404))
-async def create_products(data: ProductBatch, storage: StorageDep) -> list[Product]:
+@router.post("/bulk", status_code=201, responses=responses(401, 403, 404))
+async def create_products(data: ProductBatch, storage: StorageDep, caller: Caller) -> list[Product]:
     """Create 1-1000 products, all or none; 404 names every missing category."""
+    authorize(caller, Action.WRITE_CATALOG)
     return await storage.products.create_many(data)
 
 
@@ -58,30 +64,34 @@ async def get_product(
     return unless_unchanged(await storage.products.get(product_id), response, if_none_match)
 
 
-@router.patch("/{product_id}", responses=responses(404, 412))
+@router.patch("/{product_id}", responses=responses(401, 403, 404, 412))
 async def update_product(
     product_id: ResourceId,
     changes: ProductUpdate,
     storage: StorageDep,
+    caller: Caller,
     response: Response,
     if_match: IfMatch = None,
 ) -> Product:
     """Change price, stock, name or category (``null`` removes the category)."""
+    authorize(caller, Action.WRITE_CATALOG)
     return tagged(await storage.products.update(product_id, changes, if_match), response)
 
 
-@router.delete("/{product_id}", status_code=204, responses=responses(404, 412))
+@router.delete("/{product_id}", status_code=204, responses=responses(401, 403, 404, 412))
 async def delete_product(
-    product_id: ResourceId, storage: StorageDep, if_match: IfMatch = None
+    product_id: ResourceId, storage: StorageDep, caller: Caller, if_match: IfMatch = None
 ) -> Response:
     """Delete a product: it is hidden and cannot be ordered, but orders keep it."""
+    authorize(caller, Action.WRITE_CATALOG)
     await storage.products.delete(product_id, if_match)
     return Response(status_code=204)
 
 
-@router.post("/{product_id}/restore", responses=responses(404, 409))
+@router.post("/{product_id}/restore", responses=responses(401, 403, 404, 409))
 async def restore_product(
-    product_id: ResourceId, storage: StorageDep, response: Response
+    product_id: ResourceId, storage: StorageDep, caller: Caller, response: Response
 ) -> Product:
     """Bring a deleted product back; 409 if it is not deleted."""
+    authorize(caller, Action.WRITE_CATALOG)
     return tagged(await storage.products.restore(product_id), response)

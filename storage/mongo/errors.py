@@ -23,7 +23,7 @@ which uses ``translate_errors()``, so no PyMongo exception ever leaves ``storage
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from pymongo.errors import (
@@ -93,8 +93,24 @@ def is_transient(exc: PyMongoError) -> bool:
     return isinstance(exc, OperationFailure) and standin.is_transient(str(exc))
 
 
+Duplicate = str | Mapping[str, str] | None
+"""A unique-index violation's message, or one per indexed field (``{"email_key": ...}``)."""
+
+
+def _duplicate_message(exc: PyMongoError, duplicate: Duplicate) -> str:
+    if isinstance(duplicate, Mapping):
+        details = getattr(exc, "details", None) or {}
+        errors = details.get("writeErrors") or [details]
+        for error in errors:
+            for field in error.get("keyPattern", {}):
+                if field in duplicate:
+                    return duplicate[field]
+        return next(iter(duplicate.values()))
+    return duplicate or "A conflicting record already exists"
+
+
 @contextmanager
-def translate_errors(*, duplicate: str | None = None) -> Iterator[None]:
+def translate_errors(*, duplicate: Duplicate = None) -> Iterator[None]:
     """Run driver calls, turning PyMongo exceptions into neutral ``storage.errors``.
 
     ``duplicate`` is the message of the ``Conflict`` raised for a unique-index
@@ -103,12 +119,12 @@ def translate_errors(*, duplicate: str | None = None) -> Iterator[None]:
     try:
         yield
     except DuplicateKeyError as exc:
-        raise Conflict(duplicate or "A conflicting record already exists") from exc
+        raise Conflict(_duplicate_message(exc, duplicate)) from exc
     except BulkWriteError as exc:
         # insert_many reports a unique-index violation among its write errors.
         codes = {error.get("code") for error in exc.details.get("writeErrors", [])}
         if codes == {_DUPLICATE_KEY}:
-            raise Conflict(duplicate or "A conflicting record already exists") from exc
+            raise Conflict(_duplicate_message(exc, duplicate)) from exc
         raise _translated(exc) from exc
     except PyMongoError as exc:
         if is_transient(exc):

@@ -79,10 +79,13 @@ class MongoOrderStore:
 
     async def place(self, data: OrderCreate) -> Order:
         """Take every line's stock and insert the order, in one transaction."""
+        user_id = data.user_id
+        if user_id is None:  # the API fills in the caller
+            raise NotFound(USER_NOT_FOUND)
         order_id = await self._run.run(lambda: next_id(self._db, ORDERS))
 
         async def place(session: Session) -> Document:
-            await self._run.guard(session, USERS, data.user_id, USER_NOT_FOUND)
+            await self._run.guard(session, USERS, user_id, USER_NOT_FOUND)
             taken = {}
             for item in sorted(data.items, key=lambda item: item.product_id):
                 taken[item.product_id] = await self._take(session, item.product_id, item.quantity)
@@ -90,7 +93,7 @@ class MongoOrderStore:
             doc = new_document(
                 {
                     "_id": order_id,
-                    "user_id": data.user_id,
+                    "user_id": user_id,
                     "status": "placed",
                     "lines": lines,
                     "total_cents": sum(line["line_total_cents"] for line in lines),

@@ -25,7 +25,7 @@ from storage.mongo.documents import (
 )
 from storage.mongo.queries import query_filter
 from storage.mongo.runner import Runner
-from storage.mongo.users import to_user
+from storage.mongo.users import to_author
 from storage.types import POSTS as LISTING
 from storage.types import (
     Page,
@@ -46,7 +46,7 @@ def to_post(doc: Document, author: Document) -> Post:
         content=doc["content"],
         published=doc["published"],
         tags=doc["tags"],
-        author=to_user(author),
+        author=to_author(author),
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
         version=doc["version"],
@@ -68,11 +68,14 @@ class MongoPostStore:
 
     async def create(self, data: PostCreate) -> Post:
         """Insert a post for an existing author, in one transaction with the author check."""
+        author_id = data.author_id
+        if author_id is None:  # the API fills in the caller
+            raise NotFound(AUTHOR_NOT_FOUND)
         doc = new_document(LISTING.with_keys(data.model_dump()))
         doc["_id"] = await self._run.run(lambda: next_id(self._db, POSTS))
 
         async def insert(session: Session) -> Document:
-            author = await self._run.guard(session, USERS, data.author_id, AUTHOR_NOT_FOUND)
+            author = await self._run.guard(session, USERS, author_id, AUTHOR_NOT_FOUND)
             await self._posts.insert_one(doc, session=session)
             return author
 

@@ -68,8 +68,12 @@ def keyset(query: ListQuery) -> Document | None:
     value = CONVERT.get(key.field, lambda v: v)(position.value)
     if field == "_id":
         return {"_id": {"$lt" if key.descending else "$gt": position.id}}
-    beyond = {field: {"$lt" if key.descending else "$gt": value}}
-    return {"$or": [beyond, {field: value, "_id": {"$gt": position.id}}]}
+    # A range on the field bounds the (field, _id) index scan; the $or settles ties.
+    strict, loose = ("$lt", "$lte") if key.descending else ("$gt", "$gte")
+    return {
+        field: {loose: value},
+        "$or": [{field: {strict: value}}, {"_id": {"$gt": position.id}}],
+    }
 
 
 def sort_spec(key: SortKey) -> list[tuple[str, int]]:

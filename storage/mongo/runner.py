@@ -38,7 +38,7 @@ from pymongo.write_concern import WriteConcern
 from storage.errors import NotFound, StorageError, Unavailable
 from storage.mongo import standin
 from storage.mongo.documents import GUARD, META, Database, Document
-from storage.mongo.errors import MongoConfigError, is_transient, translate_errors
+from storage.mongo.errors import Duplicate, MongoConfigError, is_transient, translate_errors
 from storage.timeouts import Timeouts
 
 T = TypeVar("T")
@@ -67,7 +67,7 @@ class Runner:
         """The deadline of one operation, retries included."""
         self._gate = standin.TransactionGate(closed=standin_server)
 
-    async def run(self, work: Callable[[], Awaitable[T]], *, duplicate: str | None = None) -> T:
+    async def run(self, work: Callable[[], Awaitable[T]], *, duplicate: Duplicate = None) -> T:
         """Run ``work`` (no transaction), retrying transient failures, translating errors.
 
         ``duplicate`` is the ``Conflict`` message for a unique-index violation.
@@ -86,7 +86,7 @@ class Runner:
                 await _back_off(attempt)
 
     async def transaction(
-        self, work: Callable[[Session], Awaitable[T]], *, duplicate: str | None = None
+        self, work: Callable[[Session], Awaitable[T]], *, duplicate: Duplicate = None
     ) -> T:
         """Run ``work(session)`` in one multi-document transaction, all or nothing.
 

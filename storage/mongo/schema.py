@@ -59,6 +59,7 @@ from storage.types import (
 )
 from storage.types import Listing, utc_now
 from storage.types.text import fold
+from storage.types.users import username_from_email
 
 MIGRATE_HINT = "run `python -m api migrate`"
 _SCHEMA_ID = "schema"
@@ -115,9 +116,35 @@ async def _versions_and_soft_delete(db: Database) -> None:
     )
 
 
+async def _accounts(db: Database) -> None:
+    """Version 4: usernames (from the email), unusable passwords, the user role, token versions."""
+    taken: set[str] = set()
+    updates = []
+    async for doc in db[USERS].find({}, {"email": 1, "username": 1}).sort("_id"):
+        if "username" in doc:  # an interrupted run of this step already named it
+            taken.add(fold(doc["username"]))
+            continue
+        username = username_from_email(doc["email"], doc["_id"], taken)
+        taken.add(fold(username))
+        fields = {
+            "username": username,
+            "username_key": fold(username),
+            "role": "user",
+            "password_hash": "!",
+            "token_version": 0,
+        }
+        updates.append(UpdateOne({"_id": doc["_id"]}, {"$set": fields}))
+        if len(updates) == _BATCH:
+            await db[USERS].bulk_write(updates, ordered=False)
+            updates = []
+    if updates:
+        await db[USERS].bulk_write(updates, ordered=False)
+
+
 DATA_STEPS: dict[int, Callable[[Database], Awaitable[None]]] = {
     2: _folded_keys,
     3: _versions_and_soft_delete,
+    4: _accounts,
 }
 """Version -> the step that brings the data of the version before it up to it."""
 SCHEMA_VERSION = max(DATA_STEPS, default=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from storage.instrumentation import PoolUsage
 from storage.mongo.categories import MongoCategoryStore
 from storage.mongo.connection import Connection
+from storage.mongo.credentials import MongoCredentialStore
 from storage.mongo.documents import Database
 from storage.mongo.orders import MongoOrderStore
 from storage.mongo.posts import MongoPostStore
@@ -14,6 +15,7 @@ from storage.mongo.tags import MongoTagStore
 from storage.mongo.users import MongoUserStore
 from storage.protocol import (
     CategoryStore,
+    CredentialStore,
     OrderStore,
     PostStore,
     ProductStore,
@@ -46,6 +48,7 @@ class MongoStorage:
         self.categories: CategoryStore = MongoCategoryStore(self.runner)
         self.products: ProductStore = MongoProductStore(self.runner)
         self.orders: OrderStore = MongoOrderStore(self.runner)
+        self.credentials: CredentialStore = MongoCredentialStore(self.runner)
 
     async def ping(self) -> None:
         """Round-trip to the server. Raises ``Unavailable`` if it does not answer."""

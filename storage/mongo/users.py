@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from storage.errors import Conflict, NotFound
-from storage.messages import EMAIL_TAKEN, USER_NOT_FOUND, emails_taken
+from storage.messages import (
+    EMAIL_TAKEN,
+    USER_NOT_FOUND,
+    USERNAME_TAKEN,
+    login_taken,
+    logins_taken,
+)
 from storage.mongo.documents import (
     GUARD,
     POSTS,
@@ -22,14 +26,19 @@ from storage.mongo.documents import (
 from storage.mongo.queries import query_filter
 from storage.mongo.runner import Runner
 from storage.types import USERS as LISTING
-from storage.types import Page, User, UserCreate, UserQuery, UserUpdate, ensure_current
-from storage.types.text import fold
+from storage.types import Author, NewUser, Page, User, UserQuery, UserUpdate, ensure_current
+from storage.types.users import login_conflicts, login_keys
+
+# A unique-index violation names the login that is taken.
+TAKEN = {"email_key": EMAIL_TAKEN, "username_key": USERNAME_TAKEN}
 
 
 def to_user(doc: Document) -> User:
     """Build the API model from a stored user document."""
     return User(
         id=doc["_id"],
+        username=doc["username"],
+        role=doc["role"],
         name=doc["name"],
         email=doc["email"],
         age=doc["age"],
@@ -41,8 +50,13 @@ def to_user(doc: Document) -> User:
     )
 
 
-def _document(data: UserCreate) -> Document:
-    return new_document({**LISTING.with_keys(data.model_dump()), GUARD: 0})
+def to_author(doc: Document) -> Author:
+    """A user document as a post embeds it."""
+    return Author(id=doc["_id"], username=doc["username"], name=doc["name"], version=doc["version"])
+
+
+def _document(data: NewUser) -> Document:
+    return new_document({**LISTING.with_keys(data.model_dump()), "token_version": 0, GUARD: 0})
 
 
 class MongoUserStore:
@@ -54,21 +68,30 @@ class MongoUserStore:
         self._users = runner.db[USERS]
         self._posts = runner.db[POSTS]
 
-    async def create(self, data: UserCreate) -> User:
-        """Insert a user; the unique index on ``email_key`` decides conflicts."""
+    async def create(self, data: NewUser) -> User:
+        """Insert a user; the unique indexes on ``email_key`` and ``username_key`` decide."""
         doc = _document(data)
 
         async def insert() -> None:
             doc["_id"] = await next_id(self._db, USERS)
             await self._users.insert_one(doc)
 
-        await self._run.run(insert, duplicate=EMAIL_TAKEN)
+        try:
+            await self._run.run(insert, duplicate=TAKEN)
+        except Conflict:
+            raise Conflict(await self._taken(doc["email_key"])) from None
         return to_user(doc)
 
-    async def create_many(self, data: list[UserCreate]) -> list[User]:
+    async def _taken(self, email_key: str | None, user_id: int | None = None) -> str:
+        """Which login a conflict was about, by one rule on every store (email first)."""
+        found = {"email_key": email_key, "_id": {"$ne": user_id}}
+        email_taken = await self._run.run(lambda: self._users.find_one(found, {"_id": 1}))
+        return login_taken(email_taken is not None)
+
+    async def create_many(self, data: list[NewUser]) -> list[User]:
         """Insert all users or none: ids in one counter step, one ``insert_many`` transaction."""
         docs = [_document(user) for user in data]
-        await self._run.run(lambda: self._refuse_taken_emails(data))
+        await self._run.run(lambda: self._refuse_taken_logins(data))
         ids = await self._run.run(lambda: reserve_ids(self._db, USERS, len(docs)))
         for doc, doc_id in zip(docs, ids, strict=True):
             doc["_id"] = doc_id
@@ -77,25 +100,30 @@ class MongoUserStore:
             await self._users.insert_many(docs, ordered=True, session=session)
 
         try:
-            await self._run.transaction(insert, duplicate=EMAIL_TAKEN)
+            await self._run.transaction(insert, duplicate=TAKEN)
         except Conflict:
             # Taken meanwhile by a concurrent insert: name them all, as the check would.
-            await self._run.run(lambda: self._refuse_taken_emails(data))
+            await self._run.run(lambda: self._refuse_taken_logins(data))
             raise
         return [to_user(doc) for doc in docs]
 
-    async def _refuse_taken_emails(self, data: list[UserCreate]) -> None:
-        keys = [fold(user.email) for user in data]
-        cursor = self._users.find({"email_key": {"$in": sorted(set(keys))}}, {"email_key": 1})
-        stored = {doc["email_key"] for doc in await cursor.to_list()}
-        seen: set[str] = set()
-        conflicts: list[dict[str, Any]] = []
-        for index, (user, key) in enumerate(zip(data, keys, strict=True)):
-            if key in stored or key in seen:
-                conflicts.append({"index": index, "email": user.email})
-            seen.add(key)
+    async def _refuse_taken_logins(self, data: list[NewUser]) -> None:
+        emails, usernames = login_keys(data)
+        cursor = self._users.find(
+            {
+                "$or": [
+                    {"email_key": {"$in": sorted(set(emails))}},
+                    {"username_key": {"$in": sorted(set(usernames))}},
+                ]
+            },
+            {"email_key": 1, "username_key": 1},
+        )
+        found = await cursor.to_list()
+        conflicts = login_conflicts(
+            data, {doc["email_key"] for doc in found}, {doc["username_key"] for doc in found}
+        )
         if conflicts:
-            raise Conflict(emails_taken([c["email"] for c in conflicts]), details=conflicts)
+            raise Conflict(logins_taken(conflicts), details=conflicts)
 
     async def get(self, user_id: int) -> User:
         """Return one user or raise ``NotFound``."""
@@ -122,10 +150,13 @@ class MongoUserStore:
             ensure_current(to_user(current), expected)
             return versioned(await update_fields(self._users, user_id, fields, session, current))
 
-        if expected is None:
-            doc = await self._run.run(lambda: update(None), duplicate=EMAIL_TAKEN)
-        else:
-            doc = await self._run.transaction(update, duplicate=EMAIL_TAKEN)
+        try:
+            if expected is None:
+                doc = await self._run.run(lambda: update(None), duplicate=TAKEN)
+            else:
+                doc = await self._run.transaction(update, duplicate=TAKEN)
+        except Conflict:
+            raise Conflict(await self._taken(fields.get("email_key"), user_id)) from None
         if doc is None:
             raise NotFound(USER_NOT_FOUND)
         return to_user(doc)

@@ -40,6 +40,11 @@ def _object(**properties: dict[str, Any]) -> dict[str, Any]:
 
 VALIDATORS: dict[str, dict[str, Any]] = {
     USERS: _object(
+        username=_STRING,
+        username_key=_STRING,
+        role={"bsonType": "string", "enum": ["user", "admin"]},
+        password_hash=_STRING,
+        token_version={**_INT, "minimum": 0},
         name=_STRING,
         name_key=_STRING,
         email=_STRING,

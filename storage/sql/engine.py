@@ -45,6 +45,9 @@ def create_engine(
     dialect = async_url.get_backend_name()
     if autocommit:
         kwargs.setdefault("pool_reset_on_return", None)  # nothing to roll back
+    # Statement parameters hold password hashes and emails: keep them out of
+    # SQLAlchemy's log lines and exception messages, which may reach a log.
+    kwargs.setdefault("hide_parameters", True)
     if async_url.database not in (None, "", ":memory:"):
         # A fixed pool: requests beyond it wait for a connection (cheap) rather
         # than open an "overflow" one that is closed again on return. That

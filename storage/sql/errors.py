@@ -24,6 +24,7 @@ from storage.messages import (
     CATEGORY_NAME_TAKEN,
     CATEGORY_NOT_FOUND,
     EMAIL_TAKEN,
+    USERNAME_TAKEN,
 )
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ Rule = Callable[[], StorageError]
 UNIQUE: dict[str, tuple[str, Rule]] = {
     # constraint name: (SQLite's "table.column" for it, the rule it enforces)
     "uq_users_email_key": ("users.email_key", lambda: Conflict(EMAIL_TAKEN)),
+    "uq_users_username_key": ("users.username_key", lambda: Conflict(USERNAME_TAKEN)),
     "uq_categories_name_key": ("categories.name_key", lambda: Conflict(CATEGORY_NAME_TAKEN)),
 }
 FOREIGN_KEYS: dict[str, tuple[Rule, Rule]] = {

@@ -42,11 +42,14 @@ class SqlOrderStore:
 
     async def place(self, data: OrderCreate) -> Order:
         wanted = sorted(data.items, key=lambda item: item.product_id)
+        user_id = data.user_id
+        if user_id is None:  # the API fills in the caller
+            raise NotFound(USER_NOT_FOUND)
 
         async def place(session: AsyncSession) -> Order:
             # The user's row lock keeps a concurrent delete of the user out.
-            await lock_row(session, UserRow.id, data.user_id)
-            if await session.get(UserRow, data.user_id) is None:
+            await lock_row(session, UserRow.id, user_id)
+            if await session.get(UserRow, user_id) is None:
                 raise NotFound(USER_NOT_FOUND)
             lines = [await _take(session, item.product_id, item.quantity) for item in wanted]
             by_product = {line.product_id: line for line in lines}
@@ -55,7 +58,7 @@ class SqlOrderStore:
             order_id = await session.scalar(
                 insert(OrderRow)
                 .values(
-                    user_id=data.user_id,
+                    user_id=user_id,
                     status="placed",
                     total=sum((line.line_total for line in ordered), Decimal(0)),
                     created_at=now,
@@ -71,7 +74,7 @@ class SqlOrderStore:
                 ],
             )
             return _order(
-                {"id": order_id, "user_id": data.user_id, "status": "placed", "version": 1},
+                {"id": order_id, "user_id": user_id, "status": "placed", "version": 1},
                 ordered,
                 now,
             )

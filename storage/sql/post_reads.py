@@ -15,14 +15,13 @@ from storage.sql.queries import (
     columns_of,
     order_by,
     paged,
-    prefixed,
     shown,
     total,
     unprefixed,
     where,
 )
 from storage.sql.tables import post_tags, posts_table, tags_table, users_table
-from storage.types import Page, Post, PostQuery, User
+from storage.types import Author, Page, Post, PostQuery
 
 AUTHOR = "author__"
 
@@ -46,7 +45,8 @@ COLUMNS = columns_of(posts_table, tags=TagLinks())
 
 def posts_with_authors() -> Select[Any]:
     """Posts joined to their authors (many-to-one: one row per post)."""
-    return select(*shown(posts_table), *prefixed(users_table, AUTHOR)).join(
+    author = [users_table.c[name].label(AUTHOR + name) for name in Author.model_fields]
+    return select(*shown(posts_table), *author).join(
         users_table, users_table.c.id == posts_table.c.author_id
     )
 
@@ -64,7 +64,7 @@ async def fetch_posts(
             content=row["content"],
             published=row["published"],
             tags=tags.get(row["id"], []),
-            author=User.model_validate(unprefixed(row, AUTHOR)),
+            author=Author.model_validate(unprefixed(row, AUTHOR)),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             version=row["version"],

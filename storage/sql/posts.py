@@ -18,12 +18,12 @@ from storage.sql.post_reads import fetch_posts, page_of_posts, posts_with_author
 from storage.sql.tables import PostRow, TagRow, UserRow, posts_table, users_table
 from storage.types import (
     POSTS,
+    Author,
     Page,
     Post,
     PostCreate,
     PostQuery,
     PostUpdate,
-    User,
     ensure_current,
     utc_now,
 )
@@ -43,7 +43,7 @@ def to_post(row: PostRow) -> Post:
         content=row.content,
         published=row.published,
         tags=sorted(tag.name for tag in row.tags),
-        author=User.model_validate(row.author),
+        author=Author.model_validate(row.author),
         created_at=row.created_at,
         updated_at=row.updated_at,
         version=row.version,
@@ -60,7 +60,7 @@ class SqlPostStore:
         now = utc_now()
         # A foreign-key failure means the author was deleted meanwhile.
         async with self._db.write(on_foreign_key=partial(NotFound, AUTHOR_NOT_FOUND)) as session:
-            author = await session.get(UserRow, data.author_id)
+            author = None if data.author_id is None else await session.get(UserRow, data.author_id)
             if author is None:
                 raise NotFound(AUTHOR_NOT_FOUND)
             row = PostRow(

@@ -120,8 +120,11 @@ def after(
     tie = binary(tiebreaker, dialect)
     if column is tie or key.field == "id":
         return (tie < position.id) if key.descending else (tie > position.id)  # type: ignore[no-any-return]
-    beyond = (column < position.value) if key.descending else (column > position.value)
-    return or_(beyond, and_(column == position.value, tie > position.id))
+    # "field >= v AND (field > v OR id > last)": the leading range lets every
+    # store seek the (field, id) index; a bare OR of the two made SQLite scan it.
+    if key.descending:
+        return and_(column <= position.value, or_(column < position.value, tie > position.id))
+    return and_(column >= position.value, or_(column > position.value, tie > position.id))
 
 
 async def total(
@@ -144,12 +147,16 @@ async def count(conn: AsyncConnection, statement: Select[*tuple[Any, ...]]) -> i
     return (await conn.execute(counted)).scalar_one()
 
 
+HIDDEN = frozenset({"password_hash", "token_version"})
+"""Columns no read for a response selects: they are for ``CredentialStore`` only."""
+
+
 def shown(table: Table) -> list[Any]:
-    """``table``'s columns that responses show: all but the ``*_key`` columns.
+    """``table``'s columns that responses may show: not the keys, never the credentials.
 
     Keys exist for WHERE clauses only; a post's content key alone can be 60k characters.
     """
-    return [column for column in table.c if not column.name.endswith("_key")]
+    return [c for c in table.c if not c.name.endswith("_key") and c.name not in HIDDEN]
 
 
 def prefixed(table: Table, prefix: str) -> list[Any]:

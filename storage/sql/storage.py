@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.instrumentation import PoolUsage
 from storage.sql.categories import SqlCategoryStore
+from storage.sql.credentials import SqlCredentialStore
 from storage.sql.database import Database
 from storage.sql.errors import translate_errors
 from storage.sql.instrumentation import instrument, pool_usage
@@ -41,6 +42,7 @@ class SqlStorage:
         self.categories = SqlCategoryStore(db)
         self.products = SqlProductStore(db)
         self.orders = SqlOrderStore(db)
+        self.credentials = SqlCredentialStore(db)
 
     async def ping(self) -> None:
         """One round trip on the write engine (pre-pinged, so a dead connection is replaced)."""

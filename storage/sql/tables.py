@@ -29,7 +29,7 @@ from storage.sql.types import Money, UtcDateTime
 from storage.types.catalog import CATEGORY_NAME_MAX, PRODUCT_NAME_MAX
 from storage.types.posts import TAG_MAX, TITLE_MAX
 from storage.types.text import key_length
-from storage.types.users import CITY_MAX, EMAIL_MAX, NAME_MAX
+from storage.types.users import CITY_MAX, EMAIL_MAX, NAME_MAX, USERNAME_MAX
 
 # Deterministic constraint names: migrations can refer to them and the error
 # translator can recognise them on every dialect.
@@ -103,6 +103,8 @@ class UserRow(Timestamped, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX))
+    username_key: Mapped[str] = key_column(USERNAME_MAX, unique=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX))
     name_key: Mapped[str] = key_column(NAME_MAX)
     email: Mapped[str] = mapped_column(String(EMAIL_MAX))
@@ -111,6 +113,11 @@ class UserRow(Timestamped, Base):
     city: Mapped[str] = mapped_column(String(CITY_MAX))
     city_key: Mapped[str] = key_column(CITY_MAX)
     is_active: Mapped[bool]
+    role: Mapped[str] = mapped_column(String(10), server_default="user")
+    # An Argon2id hash ("$argon2id$..."), or "!" for an account that cannot log in.
+    password_hash: Mapped[str] = mapped_column(String(255), server_default="!")
+    # Bumped when the password changes: tokens issued before carry an older one.
+    token_version: Mapped[int] = mapped_column(server_default="0")
 
 
 post_tags = Table(

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, NotFound
-from storage.messages import USER_NOT_FOUND, emails_taken
+from storage.messages import USER_NOT_FOUND, login_taken, logins_taken
 from storage.sql.database import Database, lock_row
 from storage.sql.queries import columns_of, paged, shown, total, where
 from storage.sql.tables import UserRow, users_table
 from storage.types import (
     USERS,
+    NewUser,
     Page,
     User,
-    UserCreate,
     UserQuery,
     UserUpdate,
     ensure_current,
     utc_now,
 )
 from storage.types.text import fold
+from storage.types.users import login_conflicts, login_keys
 
 SHOWN = shown(users_table)
 # Built once: constructing and cache-keying a statement per request is measurable.
@@ -36,15 +35,25 @@ class SqlUserStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def create(self, data: UserCreate) -> User:
+    async def create(self, data: NewUser) -> User:
         now = utc_now()
         row = UserRow(**USERS.with_keys(data.model_dump()), created_at=now, updated_at=now)
-        async with self._db.write() as session:
-            session.add(row)
-            await session.flush()
+        try:
+            async with self._db.write() as session:
+                session.add(row)
+                await session.flush()
+        except Conflict:
+            raise Conflict(await self._taken(fold(data.email))) from None
         return User.model_validate(row)
 
-    async def create_many(self, data: list[UserCreate]) -> list[User]:
+    async def _taken(self, email_key: str | None, user_id: int | None = None) -> str:
+        """Which login a conflict was about, by one rule on every store (email first)."""
+        found = select(UserRow.id).where(UserRow.email_key == email_key, UserRow.id != user_id)
+        async with self._db.read() as conn:
+            email_taken = (await conn.execute(found)).first() is not None
+        return login_taken(email_taken)
+
+    async def create_many(self, data: list[NewUser]) -> list[User]:
         now = utc_now()
         rows = [
             {**USERS.with_keys(user.model_dump()), "created_at": now, "updated_at": now}
@@ -52,7 +61,7 @@ class SqlUserStore:
         ]
 
         async def insert_all(session: AsyncSession) -> list[int]:
-            await _refuse_taken_emails(session, data)
+            await _refuse_taken_logins(session, data)
             # One multi-row INSERT per batch (executemany), ids in input order.
             statement = insert(UserRow).returning(UserRow.id, sort_by_parameter_order=True)
             return list(await session.scalars(statement, rows))
@@ -63,7 +72,7 @@ class SqlUserStore:
             # A concurrent insert took an email between the check and the insert:
             # name them all, as the check would have.
             async with self._db.write() as session:
-                await _refuse_taken_emails(session, data)
+                await _refuse_taken_logins(session, data)
             raise
         return [
             User.model_validate({**row, "id": row_id, "version": 1})
@@ -117,17 +126,15 @@ async def _locked_user(session: AsyncSession, user_id: int) -> UserRow:
     return row
 
 
-async def _refuse_taken_emails(session: AsyncSession, data: list[UserCreate]) -> None:
-    """Raise ``Conflict`` naming every email of ``data`` repeated in it or already stored."""
-    keys = [fold(user.email) for user in data]
-    stored = set(
-        await session.scalars(select(UserRow.email_key).where(UserRow.email_key.in_(set(keys))))
+async def _refuse_taken_logins(session: AsyncSession, data: list[NewUser]) -> None:
+    """Raise ``Conflict`` naming every email or username of ``data`` taken or repeated."""
+    emails, usernames = login_keys(data)
+    taken = select(UserRow.email_key, UserRow.username_key).where(
+        or_(UserRow.email_key.in_(set(emails)), UserRow.username_key.in_(set(usernames)))
     )
-    seen: set[str] = set()
-    conflicts: list[dict[str, Any]] = []
-    for index, (user, key) in enumerate(zip(data, keys, strict=True)):
-        if key in stored or key in seen:
-            conflicts.append({"index": index, "email": user.email})
-        seen.add(key)
+    rows = (await session.execute(taken)).all()
+    conflicts = login_conflicts(
+        data, {row.email_key for row in rows}, {row.username_key for row in rows}
+    )
     if conflicts:
-        raise Conflict(emails_taken([c["email"] for c in conflicts]), details=conflicts)
+        raise Conflict(logins_taken(conflicts), details=conflicts)

@@ -32,7 +32,8 @@ class OrderItem(Input):
 class OrderCreate(Input):
     """Body of ``POST /orders``: 1-100 lines, each product at most once."""
 
-    user_id: StrictId
+    user_id: StrictId | None = None
+    """Who orders: the caller if left out (only admins may order for someone else)."""
     items: Annotated[list[OrderItem], Field(min_length=1, max_length=MAX_LINES)]
 
     @model_validator(mode="after")

@@ -18,7 +18,7 @@ from storage.types.common import (
 )
 from storage.types.schema import Filter, Listing, sort_fields
 from storage.types.text import fold, normalise
-from storage.types.users import User
+from storage.types.users import Author
 
 TITLE_MAX, CONTENT_MAX, TAG_MAX = 100, 20_000, 30
 
@@ -77,7 +77,8 @@ class PostCreate(Input):
 
     title: Title
     content: Content
-    author_id: StrictId
+    author_id: StrictId | None = None
+    """Who writes it: the caller if left out (only admins may name someone else)."""
     published: StrictBool = False
     tags: Tags = Field(default_factory=list)
 
@@ -98,7 +99,7 @@ class Post(Resource):
     content: str
     published: bool
     tags: list[str]
-    author: User
+    author: Author
 
     def etag(self) -> str:
         return f'"{self.version}.{self.author.version}"'

@@ -53,8 +53,15 @@ class Call:
 
 
 def user_body(tag: str) -> dict[str, Any]:
-    """A new user with an email no other request uses."""
-    return {"name": "Load Test", "email": f"{tag}-{uuid.uuid4().hex}@example.com", "age": 30}
+    """A new user whose username and email no other request uses."""
+    unique = f"{tag[:8]}-{uuid.uuid4().hex[:20]}"
+    return {
+        "username": unique,
+        "password": "load test password",
+        "name": "Load Test",
+        "email": f"{unique}@example.com",
+        "age": 30,
+    }
 
 
 def reads_and_writes(user_id: int) -> Iterable[Call]:

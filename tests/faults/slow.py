@@ -24,8 +24,10 @@ from api.errors import TIMED_OUT
 from api.main import create_app
 from api.settings import Settings
 from storage.sql.engine import create_engine
+from tests.accounts import bearer, token_for
 from tests.faults.checks import SLACK
 from tests.faults.load import user_body
+from tests.faults.service import migrate
 
 STATEMENT_SECONDS = 1.0
 SLOW_PATH = "/test-only/slow"
@@ -45,7 +47,8 @@ def quick_settings(url: str) -> Settings:
 async def app_with_slow_route(
     url: str, sql: str
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    """The app on ``url`` plus ``GET /test-only/slow`` running ``sql`` as a read; a client."""
+    """The app on ``url`` (migrated first) plus ``GET /test-only/slow`` running ``sql``."""
+    migrate({"STORAGE_BACKEND": "sql", "DATABASE_URL": url})  # idempotent; any test order
     app: FastAPI = create_app(quick_settings(url))
 
     async def slow(request: Request) -> dict[str, str]:
@@ -83,8 +86,12 @@ async def row_lock_wait(url: str, lock_sql: str) -> dict[str, Any]:
     holder = create_engine(url)  # no timeouts: this connection just sits on the lock
     try:
         async with app_with_slow_route(url, "SELECT 1") as (_, client):
-            created = await client.post("/users", json=user_body("locked"))
+            body = user_body("locked")
+            created = await client.post("/users", json=body)
             user_id = created.json()["id"]
+            client.headers.update(
+                bearer(await token_for(client, body["username"], body["password"]))
+            )
             async with holder.connect() as conn, conn.begin():
                 await _lock(conn, lock_sql, user_id)
                 began = time.monotonic()

@@ -1,0 +1,52 @@
+"""The dependencies routes declare to know who is calling.
+
+A bearer token is checked on every request against the account as it is now:
+a deleted or deactivated account, or a token older than the last password
+change (``token_version``), gets 401 even before the token expires.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from api.auth.policy import UNAUTHENTICATED
+from api.auth.tokens import Tokens
+from api.deps import StorageDep
+from storage.types import Credentials
+
+# auto_error=False: a missing token is for the policy to judge (reads are public).
+bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+async def optional_caller(
+    request: Request, storage: StorageDep, token: Annotated[str | None, Depends(bearer)]
+) -> Credentials | None:
+    """The caller's account, None without a token; 401 for a token that is not valid now."""
+    if token is None:
+        return None
+    tokens: Tokens = request.app.state.tokens
+    claims = tokens.verify(token)
+    if claims is None:
+        raise UNAUTHENTICATED
+    account = await storage.credentials.by_id(claims.user_id)
+    if account is None or not account.is_active or account.token_version != claims.token_version:
+        raise UNAUTHENTICATED
+    return account
+
+
+async def required_caller(
+    caller: Annotated[Credentials | None, Depends(optional_caller)],
+) -> Credentials:
+    """The caller's account; 401 without a valid token."""
+    if caller is None:
+        raise UNAUTHENTICATED
+    return caller
+
+
+MaybeCaller = Annotated[Credentials | None, Depends(optional_caller)]
+"""Reads: anyone, though a signed-in caller may see more (their own email)."""
+Caller = Annotated[Credentials, Depends(required_caller)]
+"""Writes: a valid token is required."""

@@ -1,0 +1,64 @@
+"""Access tokens: JWTs signed with the service's secret key (HS256).
+
+A token carries the user id (``sub``), role, the account's token version
+(``ver``: changing the password bumps it, so older tokens stop working),
+``typ: access``, and issue and expiry times. Verification accepts HS256 only
+(so ``alg: none`` and key-confusion tokens fail), requires every claim, and
+checks the type. A token signed with a key the service no longer has is
+rejected: rotating ``SECRET_KEY`` ends every session.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import jwt
+
+from storage.types import Credentials
+
+ALGORITHM = "HS256"
+TYPE = "access"
+REQUIRED = ["sub", "role", "ver", "typ", "iat", "exp"]
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What a valid token says."""
+
+    user_id: int
+    role: str
+    token_version: int
+
+
+class Tokens:
+    """Issues and verifies the access tokens of one service."""
+
+    def __init__(self, key: str, minutes: int) -> None:
+        self._key = key
+        self.seconds = minutes * 60
+
+    def issue(self, account: Credentials) -> str:
+        """A fresh access token for ``account``."""
+        now = int(time.time())
+        claims = {
+            "sub": str(account.id),
+            "role": account.role,
+            "ver": account.token_version,
+            "typ": TYPE,
+            "iat": now,
+            "exp": now + self.seconds,
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+
+    def verify(self, token: str) -> Claims | None:
+        """The claims of a valid, unexpired access token; None for anything else."""
+        try:
+            data = jwt.decode(
+                token, self._key, algorithms=[ALGORITHM], options={"require": REQUIRED}
+            )
+            if data["typ"] != TYPE:
+                return None
+            return Claims(int(data["sub"]), str(data["role"]), int(data["ver"]))
+        except (jwt.PyJWTError, ValueError, TypeError):
+            return None
