@@ -113,38 +113,27 @@ def test_production_refuses_a_missing_or_public_secret_key(
     )
 
 
+def run_with_stdin(args: list[str], stdin: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m api *args`` with ``stdin`` piped in (not a terminal) and ``env`` added."""
+    return subprocess.run(
+        [sys.executable, "-m", "api", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_create_admin_reads_the_password_from_stdin_and_promotes(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'app.db'}"
     assert run_cli("migrate", DATABASE_URL=database).returncode == 0
     args = ["create-admin", "--username", "boss", "--email", "boss@example.com"]
-    first = subprocess.run(
-        [sys.executable, "-m", "api", *args],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database},
-        input="a long admin secret\n",
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    first = run_with_stdin(args, "a long admin secret\n", DATABASE_URL=database)
     assert first.returncode == 0, first.stderr
     assert "Created admin 'boss'" in first.stdout and "a long admin secret" not in first.stdout
-    again = subprocess.run(
-        [sys.executable, "-m", "api", *args],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database},
-        input="another admin secret\n",
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    again = run_with_stdin(args, "another admin secret\n", DATABASE_URL=database)
     assert again.returncode == 0 and "Promoted 'boss'" in again.stdout
-    short = subprocess.run(
-        [sys.executable, "-m", "api", *args],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database},
-        input="short\n",
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    short = run_with_stdin(args, "short\n", DATABASE_URL=database)
     assert short.returncode != 0 and "password" in short.stderr and "short\n" not in short.stderr

@@ -83,6 +83,7 @@ async def import_users(
     return await storage.users.create_many(accounts)
 
 
+@router.get("/search", response_model=Page[User] | Page[UserPublic], responses=responses(401))
 @router.get("", response_model=Page[User] | Page[UserPublic], responses=responses(401))
 async def list_users(
     query: Annotated[UserQuery, Query()],
@@ -91,19 +92,10 @@ async def list_users(
     request: Request,
     caller: MaybeCaller,
 ) -> Any:
-    """List users, filtered, sorted and paginated (emails only for admins)."""
-    return await _listing(query, storage, cursors, request, caller)
+    """List users, filtered, sorted and paginated (emails only for admins).
 
-
-@router.get("/search", response_model=Page[User] | Page[UserPublic], responses=responses(401))
-async def search_users(
-    query: Annotated[UserQuery, Query()],
-    storage: StorageDep,
-    cursors: CursorsDep,
-    request: Request,
-    caller: MaybeCaller,
-) -> Any:
-    """Same as ``GET /users``; kept for clients that search by ``name`` or ``city``."""
+    ``/users/search`` is the same list, kept for clients that search by ``name`` or ``city``.
+    """
     return await _listing(query, storage, cursors, request, caller)
 
 
