@@ -1,7 +1,8 @@
-"""Command line: ``python -m api migrate``, ``serve`` and ``create-admin``.
+"""Command line: ``python -m api migrate``, ``serve``, ``create-admin`` and ``copy``.
 
-Both read the same settings as the app. A bad setting or an unreachable
-database ends the command with one line on stderr saying what to fix.
+``migrate`` and ``serve`` read the same settings as the app; ``copy`` reads
+none, its two URLs say it all (``api.copy``). A bad setting or an
+unreachable database ends the command with one line on stderr saying what to fix.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 
 from pydantic import ValidationError
 
+from api import copy as copy_command
 from api.create_admin import add_command as add_create_admin
 from api.settings import InsecureSecret, Settings, describe_error
 from storage.errors import StorageError, Unavailable
@@ -137,6 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     serve_parser.set_defaults(run=serve)
     add_create_admin(commands)
+    copy_command.add_command(commands)
     args = parser.parse_args(argv)
     args.run(args)
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import functools
 import secrets
+from collections.abc import Iterable, Iterator
 
 import httpx
 
 from api.auth.passwords import Passwords
-from bench.dataset import ADMIN_USERNAME
+from bench.dataset import ADMIN_USERNAME, Row
 
 
 @functools.cache
@@ -31,6 +32,13 @@ def password_hash() -> str:
     settings = Settings()
     hasher = Passwords(settings.password_hash_memory_kib, settings.password_hash_time_cost)
     return hasher.hash_blocking(password())
+
+
+def with_password(rows: Iterable[Row]) -> Iterator[Row]:
+    """User rows with the run's password hash (never the password) and token version 0."""
+    hashed = password_hash()
+    for row in rows:
+        yield {**row, "password_hash": hashed, "token_version": 0}
 
 
 def admin_token(base_url: str) -> str:

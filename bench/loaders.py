@@ -47,7 +47,7 @@ async def load_sql(url: str, sizes: Sizes, seed: int, progress: Progress) -> Non
                     await conn.execute(insert(table), batch)
                     progress(len(batch))
 
-            await write(TABLES["users"], with_password(keyed(USERS, users(sizes, seed))))
+            await write(TABLES["users"], accounts.with_password(keyed(USERS, users(sizes, seed))))
             await conn.execute(
                 insert(TABLES["tags"]), [{"id": i, "name": n} for n, i in vocabulary.items()]
             )
@@ -76,13 +76,6 @@ async def load_sql(url: str, sizes: Sizes, seed: int, progress: Progress) -> Non
                     )
     finally:
         await engine.dispose()
-
-
-def with_password(rows: Iterable[Row]) -> Iterator[Row]:
-    """User rows with the run's password hash (never the password) and token version 0."""
-    password_hash = accounts.password_hash()
-    for row in rows:
-        yield {**row, "password_hash": password_hash, "token_version": 0}
 
 
 def keyed(listing: Listing, rows: Iterable[Row]) -> Iterator[Row]:

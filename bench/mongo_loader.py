@@ -6,8 +6,9 @@ from collections.abc import Iterable
 
 from pymongo import AsyncMongoClient
 
+from bench.accounts import with_password
 from bench.dataset import Row, Sizes, categories, posts, products, users
-from bench.loaders import Progress, batches, keyed, with_password
+from bench.loaders import Progress, batches, keyed
 from storage.money import to_cents
 from storage.mongo import migrate_mongo
 from storage.mongo.documents import GUARD

@@ -18,6 +18,7 @@ unless the record's current ``etag()`` equals it, checked inside the write.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from typing import Protocol
 
 from storage.instrumentation import PoolUsage
@@ -46,6 +47,7 @@ from storage.types import (
     UserQuery,
     UserUpdate,
 )
+from storage.types.records import Census, Record
 
 
 class UserStore(Protocol):
@@ -262,6 +264,43 @@ class OrderStore(Protocol):
         ...
 
 
+class TransferStore(Protocol):
+    """Every stored record in full, by id: what ``python -m api copy`` reads and writes.
+
+    ``kind`` is a record class of ``storage.types.records`` (``RECORDS``); a
+    record carries every stored field but the derived ones, which ``import_``
+    recomputes. Not for serving requests: it bypasses the rules the other
+    stores enforce (ids are given, versions and timestamps kept).
+    """
+
+    async def export[R: Record](self, kind: type[R], after_id: int, limit: int) -> list[R]:
+        """Up to ``limit`` records of ``kind`` with ids above ``after_id``, ascending by id."""
+        ...
+
+    async def import_[R: Record](self, kind: type[R], records: Sequence[R]) -> None:
+        """Store ``records`` with their ids, replacing any stored record with the same id.
+
+        Idempotent: importing a batch again (a retry, a resumed copy) leaves
+        the same data. Records of other kinds they refer to must be there
+        already (the order of ``RECORDS``). The batch is applied in id order;
+        SQL applies it in one transaction, MongoDB one document at a time, so
+        an interrupted import leaves a prefix of it. It does not move the id
+        source: see ``continue_ids``.
+        """
+        ...
+
+    async def census(self, kind: type[Record]) -> Census:
+        """How many records of ``kind`` are stored, the highest id, and the id source's place."""
+        ...
+
+    async def continue_ids(self, kind: type[Record], after: int) -> None:
+        """Make the next new record of ``kind`` get an id above ``after`` and every stored id.
+
+        Never moves the id source back.
+        """
+        ...
+
+
 class Storage(Protocol):
     """One open backend: the resource stores plus health and shutdown."""
 
@@ -284,6 +323,8 @@ class Storage(Protocol):
     def orders(self) -> OrderStore: ...
     @property
     def credentials(self) -> CredentialStore: ...
+    @property
+    def transfer(self) -> TransferStore: ...
 
     async def ping(self) -> None:
         """Round-trip to the database. Raises ``Unavailable`` if it does not answer."""

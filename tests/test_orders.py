@@ -15,6 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from storage.types.catalog import MAX_PRICE
+from storage.types.orders import MAX_QUANTITY
 from tests.helpers import created, new_user
 
 pytestmark = pytest.mark.anyio
@@ -55,6 +57,20 @@ async def test_an_order_takes_stock_and_captures_name_and_price(client: httpx.As
     await client.patch(f"/products/{lamp['id']}", json={"name": "Lamp v2", "price": 25})
     assert (await client.delete(f"/products/{desk['id']}")).status_code == 204
     assert (await client.get(f"/orders/{placed['id']}")).json()["items"] == placed["items"]
+
+
+async def test_the_largest_amounts_are_stored_whole(client: httpx.AsyncClient) -> None:
+    # Three lines of the most units at the highest price: a 15-digit total.
+    user = await new_user(client)
+    lines = []
+    for name in ("Gold", "Platinum", "Rhodium"):
+        made = await product(client, name, price=str(MAX_PRICE), stock=MAX_QUANTITY)
+        lines.append((made["id"], MAX_QUANTITY))
+    placed = await created(client, "/orders", order(user["id"], *lines))
+    line_total = MAX_PRICE * MAX_QUANTITY
+    assert [Decimal(str(item["line_total"])) for item in placed["items"]] == [line_total] * 3
+    assert Decimal(str(placed["total"])) == 3 * line_total
+    assert (await client.get(f"/orders/{placed['id']}")).json() == placed
 
 
 async def test_an_order_is_all_or_nothing(client: httpx.AsyncClient) -> None:

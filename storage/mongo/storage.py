@@ -12,6 +12,7 @@ from storage.mongo.posts import MongoPostStore
 from storage.mongo.products import MongoProductStore
 from storage.mongo.runner import Runner
 from storage.mongo.tags import MongoTagStore
+from storage.mongo.transfer import MongoTransferStore
 from storage.mongo.users import MongoUserStore
 from storage.protocol import (
     CategoryStore,
@@ -20,6 +21,7 @@ from storage.protocol import (
     PostStore,
     ProductStore,
     TagStore,
+    TransferStore,
     UserStore,
 )
 from storage.timeouts import Timeouts
@@ -49,6 +51,7 @@ class MongoStorage:
         self.products: ProductStore = MongoProductStore(self.runner)
         self.orders: OrderStore = MongoOrderStore(self.runner)
         self.credentials: CredentialStore = MongoCredentialStore(self.runner)
+        self.transfer: TransferStore = MongoTransferStore(self.runner)
 
     async def ping(self) -> None:
         """Round-trip to the server. Raises ``Unavailable`` if it does not answer."""

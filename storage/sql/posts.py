@@ -129,7 +129,7 @@ async def _tags_named(session: AsyncSession, dialect: str, names: Sequence[str])
     """The tag rows for ``names``, creating the missing ones (safe under concurrency)."""
     if not names:
         return []
-    await session.execute(_insert_missing_tags(dialect, names))
+    await session.execute(insert_missing_tags(dialect, names))
     rows = await session.scalars(select(TagRow).where(TagRow.name.in_(names)).order_by(TagRow.name))
     return list(rows)
 
@@ -142,7 +142,8 @@ async def _locked_post(session: AsyncSession, post_id: int) -> PostRow:
     return row
 
 
-def _insert_missing_tags(dialect: str, names: Sequence[str]) -> Any:
+def insert_missing_tags(dialect: str, names: Sequence[str]) -> Any:
+    """One statement that creates the tags of ``names`` (sorted) that do not exist yet."""
     # Insert-if-absent in one statement: a tag created by a concurrent request
     # is not a conflict. Names arrive sorted, so concurrent inserts lock in the
     # same order and cannot deadlock.

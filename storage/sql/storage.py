@@ -15,6 +15,7 @@ from storage.sql.orders import SqlOrderStore
 from storage.sql.posts import SqlPostStore
 from storage.sql.products import SqlProductStore
 from storage.sql.tags import SqlTagStore
+from storage.sql.transfer import SqlTransferStore
 from storage.sql.users import SqlUserStore
 from storage.timeouts import Timeouts
 
@@ -43,6 +44,7 @@ class SqlStorage:
         self.products = SqlProductStore(db)
         self.orders = SqlOrderStore(db)
         self.credentials = SqlCredentialStore(db)
+        self.transfer = SqlTransferStore(db)
 
     async def ping(self) -> None:
         """One round trip on the write engine (pre-pinged, so a dead connection is replaced)."""

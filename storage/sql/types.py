@@ -46,16 +46,24 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 class Money(TypeDecorator[Decimal]):
-    """An exact amount with two decimals: ``Money()`` holds 12 digits, ``Money(20, 2)`` 20."""
+    """An exact amount with two decimals: ``Money()`` holds 12 digits, ``Money(20)`` 20.
 
-    impl = Numeric(12, 2, asdecimal=True)
+    NUMERIC(precision, 2) on PostgreSQL and MariaDB/MySQL; integer cents on
+    SQLite, whose NUMERIC would be a binary float.
+    """
+
+    # A class, not an instance: TypeDecorator builds it from __init__'s arguments
+    # (an instance here would silently ignore them).
+    impl = Numeric
     cache_ok = True
+
+    def __init__(self, precision: int = 12) -> None:
+        super().__init__(precision, 2, asdecimal=True)
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(BigInteger())
-        precision = getattr(self.impl, "precision", None) or 12
-        return dialect.type_descriptor(Numeric(precision, 2, asdecimal=True))
+        return dialect.type_descriptor(self.impl_instance)
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None or dialect.name != "sqlite":

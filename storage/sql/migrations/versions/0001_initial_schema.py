@@ -90,7 +90,7 @@ def upgrade() -> None:
         "products",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("price", Money(precision=12, scale=2), nullable=False),
+        sa.Column("price", Money(12), nullable=False),
         sa.Column("stock", sa.Integer(), nullable=False),
         sa.Column("category_id", sa.Integer(), nullable=True),
         sa.Column("created_at", UtcDateTime(timezone=True), nullable=False),

@@ -1,0 +1,162 @@
+"""Records: a resource as it is stored, every field included, for moving data between stores.
+
+A response model (``User``, ``Product``, ...) shows what a client may see; a
+record carries what a store keeps, including what responses leave out: the
+``version`` behind ETags, a product's ``deleted_at``, an order's lines as
+placed. ``python -m api copy`` reads records from one store and writes them
+to another through ``storage.protocol.TransferStore``; each backend maps the
+fields by name (SQL columns, Mongo document fields), so a stored field added
+to a resource is one line here. ``tests/test_records.py`` checks that every
+stored field of every store is either a record field or derived.
+
+Derived fields are not records' business: the ``*_key`` search keys come from
+``Listing.with_keys`` on the target, Mongo's ``txn_guard`` starts again at 0.
+
+``canonical()`` is the one text form both ends of a copy hash to verify it:
+JSON with sorted keys, timestamps to the millisecond, money as exact text.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Annotated, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+
+from storage.money import CENT
+from storage.types.catalog import CATEGORIES, PRODUCTS
+from storage.types.common import Id, UtcDatetime
+from storage.types.orders import ORDERS, OrderStatus
+from storage.types.posts import POSTS
+from storage.types.schema import Listing
+from storage.types.users import USERS, Role
+
+ExactMoney = Annotated[
+    Decimal,
+    AfterValidator(lambda value: value.quantize(CENT)),
+    # Text, not a JSON number: a float would round an order total of 18 digits.
+    PlainSerializer(str, return_type=str, when_used="json"),
+]
+"""An amount with exactly two decimals, the same whichever store it was read from."""
+
+
+class Record(BaseModel):
+    """Fields every stored resource has; ``listing`` names the resource and its keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    listing: ClassVar[Listing]
+    """The resource's declarations: its name (``listing.resource``) and its key fields."""
+
+    id: Id
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    version: int = Field(ge=1)
+
+    @classmethod
+    def kind(cls) -> str:
+        """The resource's name: ``users``, ``posts``, ... (also its table and collection)."""
+        return cls.listing.resource
+
+    def canonical(self) -> str:
+        """This record as one line of canonical JSON, for checksums."""
+        return json.dumps(
+            self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
+
+
+class UserRecord(Record):
+    """A user as stored."""
+
+    listing = USERS
+
+    username: str
+    name: str
+    email: str
+    age: int
+    city: str
+    is_active: bool
+    role: Role
+    password_hash: str
+    """Argon2id (or ``!``: cannot log in): copied as is, so every password keeps working."""
+    token_version: int = Field(ge=0)
+    """Kept, so tokens issued before the copy stay as valid (or not) as they were."""
+
+
+class PostRecord(Record):
+    """A post as stored, with the names of its tags (sorted)."""
+
+    listing = POSTS
+
+    title: str
+    content: str
+    published: bool
+    author_id: int
+    tags: list[str]
+
+
+class CategoryRecord(Record):
+    """A category as stored."""
+
+    listing = CATEGORIES
+
+    name: str
+    description: str | None
+
+
+class ProductRecord(Record):
+    """A product as stored, deleted ones included (``deleted_at`` set)."""
+
+    listing = PRODUCTS
+
+    name: str
+    price: ExactMoney
+    stock: int
+    category_id: int | None
+    deleted_at: UtcDatetime | None
+
+
+class OrderLineRecord(BaseModel):
+    """One line of an order, as it was placed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    product_id: int
+    name: str
+    unit_price: ExactMoney
+    quantity: int
+    line_total: ExactMoney
+
+
+class OrderRecord(Record):
+    """An order as stored, its lines in the order they were placed."""
+
+    listing = ORDERS
+
+    user_id: int
+    status: OrderStatus
+    lines: list[OrderLineRecord]
+    total: ExactMoney
+
+
+class Census(BaseModel):
+    """How much of one kind a store holds, and where its id source stands."""
+
+    count: int
+    highest_id: int
+    """The largest id stored (0 if none)."""
+    id_counter: int
+    """The last id the store's id source handed out (a sequence, ``AUTO_INCREMENT``,
+    a counter document); deleting the newest record leaves it above ``highest_id``,
+    so that id is never given again."""
+
+
+RECORDS: tuple[type[Record], ...] = (
+    UserRecord,
+    PostRecord,
+    CategoryRecord,
+    ProductRecord,
+    OrderRecord,
+)
+"""Every kind of record, each after the kinds it refers to (the order a copy writes them in)."""

@@ -1,0 +1,71 @@
+"""Records carry every stored field: a field a store keeps is a record field or derived.
+
+If a column or a document field is added to a resource (say a user's
+``password_hash``) without its line in ``storage.types.records``, a copy
+would silently leave it behind; these tests fail instead. Derived fields
+are the declared keys (``Listing.keys``) and Mongo's ``txn_guard``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.records import RecordSizes, records
+from storage.mongo.documents import GUARD
+from storage.mongo.queries import STORED
+from storage.mongo.transfer import GUARDED, stored_name
+from storage.mongo.validators import VALIDATORS
+from storage.sql.tables import Base, order_lines
+from storage.sql.transfer import layout
+from storage.types.records import RECORDS, OrderLineRecord, OrderRecord, Record
+
+KINDS = pytest.mark.parametrize("kind", RECORDS, ids=[kind.kind() for kind in RECORDS])
+
+
+def _derived(kind: type[Record]) -> set[str]:
+    return set(kind.listing.keys.values())
+
+
+@KINDS
+def test_sql_columns_are_record_fields_or_keys(kind: type[Record]) -> None:
+    table = Base.metadata.tables[kind.kind()]
+    shape = layout(kind)  # raises for a record field SQL keeps nowhere
+    assert set(shape.columns) == set(table.c.keys()) - _derived(kind)
+    assert set(shape.columns) | set(shape.lists) == set(kind.model_fields)
+
+
+def test_sql_order_lines_are_line_record_fields() -> None:
+    positional = {"order_id", "line_no"}  # the order a line belongs to, and its place in it
+    assert set(order_lines.c.keys()) - positional == set(OrderLineRecord.model_fields)
+
+
+@KINDS
+def test_mongo_documents_hold_record_fields_keys_and_guards_only(kind: type[Record]) -> None:
+    validated = set(VALIDATORS[kind.kind()]["$jsonSchema"]["properties"])
+    stored = {stored_name(name, field) for name, field in kind.model_fields.items()}
+    guard = {GUARD} if kind.kind() in GUARDED else set()
+    assert validated == stored | _derived(kind) | guard
+
+
+def test_mongo_order_lines_are_line_record_fields() -> None:
+    lines = VALIDATORS["orders"]["$jsonSchema"]["properties"]["lines"]["items"]["properties"]
+    fields = OrderLineRecord.model_fields
+    assert set(lines) == {stored_name(name, field) for name, field in fields.items()}
+    assert "lines" in OrderRecord.model_fields
+
+
+def test_the_naming_rule_agrees_with_the_stores_queries() -> None:
+    for kind in RECORDS:
+        for name, field in kind.model_fields.items():
+            if name in STORED:
+                assert stored_name(name, field) == STORED[name]
+
+
+@KINDS
+def test_the_checksummed_form_holds_every_field(kind: type[Record]) -> None:
+    sizes = RecordSizes(users=3, posts=3, categories=3, products=3, orders=3)
+    found = dict(records(sizes))[kind]
+    record = next(iter(found))
+    assert set(json.loads(record.canonical())) == set(kind.model_fields)
