@@ -6,7 +6,7 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -40,6 +40,14 @@ class Database:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._read_engine = read_engine
         self.timeouts = timeouts or Timeouts()
+        # SQLite has one writer at a time. Left to themselves, this process's
+        # writers would all wait in SQLite's busy handler, which polls rather
+        # than queues: under load some wait past the busy timeout while later
+        # ones get in ("database is locked"). Queued here first, they take turns
+        # in arrival order, and only other processes' writers meet the handler.
+        self._writer_turn: AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if self.dialect == "sqlite" else nullcontext()
+        )
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -77,7 +85,7 @@ class Database:
         commit is inside, so deferred checks count too.
         """
         with translate_errors(on_foreign_key):
-            async with self.deadline(), self._sessions() as session:
+            async with self.deadline(), self._writer_turn, self._sessions() as session:
                 await session.connection(execution_options={SQLITE_WRITE: True})
                 yield session
                 await session.commit()
