@@ -19,6 +19,7 @@ from api.limits import BodySizeLimit
 from api.methods import MethodNotAllowed
 from api.observability.requests import RequestObservability
 from api.openapi import install_openapi
+from api.pages import install_pages
 from api.pagination import Cursors
 from api.routers import auth, categories, meta, orders, posts, products, tags, users
 from api.settings import Settings
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.login_max_failures, settings.login_window_seconds
     )
     install_error_handlers(app)
+    install_pages(app, key)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MethodNotAllowed, openapi_paths=lambda: app.openapi()["paths"])
     # Added last, so it is the outermost of the app's middleware: it sees every

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from api.deps import StorageDep
 from api.errors import count_storage_error
+from api.pages.feed import home
+from api.pages.negotiation import prefers_html
 from api.strict_route import StrictRoute
 from storage.errors import Unavailable
 
@@ -42,9 +44,14 @@ class Health(BaseModel):
     detail: str | None = None
 
 
-@router.get("/")
-async def root(storage: StorageDep) -> Root:
-    """Say the API is up and which backend serves it."""
+@router.get("/", response_model=Root)
+async def root(storage: StorageDep, request: Request) -> Any:
+    """Say the API is up and which backend serves it.
+
+    A browser (``Accept`` preferring ``text/html``) gets the home page instead.
+    """
+    if prefers_html(request):
+        return await home(request, storage)
     return Root(message="API is running", backend=storage.backend)
 
 
