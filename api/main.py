@@ -21,7 +21,17 @@ from api.observability.requests import RequestObservability
 from api.openapi import install_openapi
 from api.pages import install_pages
 from api.pagination import Cursors
-from api.routers import auth, categories, meta, orders, posts, products, tags, users
+from api.routers import (
+    auth,
+    categories,
+    meta,
+    orders,
+    pictures,
+    posts,
+    products,
+    tags,
+    users,
+)
 from api.settings import Settings
 from storage.factory import open_storage
 
@@ -119,7 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         server_timing=settings.server_timing,
         metrics=metrics,
     )
-    for module in (meta, auth, users, posts, tags, categories, products, orders):
+    for module in (meta, auth, users, posts, tags, categories, products, orders, pictures):
         app.include_router(module.router)
     if metrics is not None:
         add_metrics_route(app, metrics, settings.metrics_token)

@@ -17,10 +17,12 @@ from pydantic import (
     Field,
     SecretStr,
     StrictBool,
+    computed_field,
     model_validator,
 )
 
 from storage.types.common import NORMALISED, Input, ListQuery, Patch, Resource, key_fits
+from storage.types.pictures import DEFAULT_SIZE, picture_url
 from storage.types.schema import Filter, Listing, sort_fields
 from storage.types.text import fold
 
@@ -166,6 +168,14 @@ class Author(BaseModel):
     name: str
     version: int = Field(default=1, exclude=True)
 
+    @computed_field(  # type: ignore[prop-decorator]
+        description=f"Path of the profile picture, {DEFAULT_SIZE} px square (see `/pictures`)."
+    )
+    @property
+    def image_url(self) -> str:
+        """Where the picture is served (``storage.types.pictures``)."""
+        return picture_url(None)
+
 
 class UserPublic(Resource):
     """A user as anyone may read them: no email, no role."""
@@ -175,6 +185,14 @@ class UserPublic(Resource):
     age: int
     city: str
     is_active: bool
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description=f"Path of the profile picture, {DEFAULT_SIZE} px square (see `/pictures`)."
+    )
+    @property
+    def image_url(self) -> str:
+        """Where the picture is served (``storage.types.pictures``)."""
+        return picture_url(None)
 
 
 class User(UserPublic):

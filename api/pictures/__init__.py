@@ -1,0 +1,1 @@
+"""Profile pictures: checking and re-encoding uploads, the default picture, the service."""
