@@ -14,8 +14,9 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import STATUS, count_storage_error, storage_error
 from api.pages.csrf import CsrfFailed
@@ -100,11 +101,34 @@ async def _csrf(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", status=403, title="Form expired", message=detail)
 
 
-async def _crash(request: Request, exc: Exception) -> Response:
-    # Starlette re-raises after this answer: RequestObservability logs it, once.
-    if is_page(request):
-        return error_page(request, 500)
-    return JSONResponse({"detail": "Internal server error"}, status_code=500)
+class PageCrashes:
+    """ASGI middleware: an unhandled error on a page answers the 500 page.
+
+    The error is raised on, so ``RequestObservability`` (outside this) logs it
+    once; having seen a response start, it sends no JSON 500 of its own.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception:
+            request = Request(scope)
+            if not started and is_page(request):
+                await error_page(request, 500)(scope, receive, send)
+            raise
 
 
 def install(app: FastAPI) -> None:
@@ -113,4 +137,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StorageError, _storage_error)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(CsrfFailed, _csrf)
-    app.add_exception_handler(Exception, _crash)
+    app.add_middleware(PageCrashes)
