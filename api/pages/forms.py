@@ -47,8 +47,21 @@ def words(value: str | None) -> list[str]:
     return (value or "").replace(",", " ").split()
 
 
+# Length rules on text, said in characters (pydantic words some of them as "items").
+_TEXT_LENGTH = {
+    "too_short": "Must be at least {min_length} characters",
+    "too_long": "Must be at most {max_length} characters",
+}
+
+
 def message(error: Any) -> str:
     """A person's reading of one pydantic error."""
+    template = _TEXT_LENGTH.get(error.get("type"))
+    if template is not None and isinstance(error.get("input"), str):
+        try:
+            return template.format(**error.get("ctx", {}))
+        except (KeyError, IndexError):
+            pass
     text = str(error.get("msg", "is not valid"))
     return text.removeprefix("Value error, ")
 
