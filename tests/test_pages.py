@@ -331,6 +331,15 @@ async def test_catalog_pages_and_admin_forms(app: FastAPI) -> None:
         duplicate = await submit(admin, "/admin/categories", {"name": "BOOKS"})
         assert duplicate.status_code == 422 and 'id="f-name-error"' in duplicate.text
         assert (await submit(admin, "/admin/categories", {"name": "Pens"})).status_code == 303
+        listing = await admin.get("/admin/categories")
+        pens = re.search(r'href="(/admin/categories/\d+)">Pens<', listing.text)
+        assert pens
+        renamed = await submit(admin, pens.group(1), {"name": "books", "description": "x"})
+        assert renamed.status_code == 422 and "already" in renamed.text.lower()
+        assert 'value="books"' in renamed.text
+        renamed = await submit(admin, pens.group(1), {"name": "Pens", "description": "Ink"})
+        assert renamed.status_code == 303
+        assert "Pens</a> — Ink" in (await admin.get("/admin/categories")).text
         categories = {
             name: number
             for number, name in re.findall(
