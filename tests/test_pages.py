@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -28,8 +29,9 @@ async def test_root_serves_json_to_api_clients_and_the_home_page_to_browsers(
             "message": "API is running",
             "backend": app.state.storage.backend,
         }
+        assert response.headers["vary"] == "Accept"
     page = await anonymous.get("/", headers=HTML)
-    assert page.status_code == 200
+    assert page.status_code == 200 and page.headers["vary"] == "Accept"
     assert page.headers["content-type"].startswith("text/html")
     assert "<h1>Latest posts</h1>" in page.text
     assert "No posts have been published yet." in page.text
@@ -445,3 +447,45 @@ async def test_a_crash_is_a_500_page_for_people_and_json_for_the_api(
     api = await anonymous.get("/posts")
     assert api.status_code == 500 and api.json() == {"detail": "Internal server error"}
     assert "<b>" not in text_of(page)
+
+
+HOSTILE_VALUES = [
+    "\x00",
+    "x" * 5000,
+    "9" * 5000,
+    "é\u0301" * 40,
+    "<script>",
+    "' OR 1=1 --",
+    '{"$gt": ""}',
+]
+
+
+async def test_hostile_form_input_gets_form_errors_never_a_500(app: FastAPI) -> None:
+    async with browser(app) as web:
+        for value in HOSTILE_VALUES:
+            fields = {
+                "username": value,
+                "password": value,
+                "name": value,
+                "email": value,
+                "age": value,
+                "city": value,
+            }
+            signed = await submit(web, "/signup", fields)
+            assert signed.status_code == 422, value[:20]
+            logged = await submit(web, "/login", {"username": value, "password": value})
+            assert logged.status_code == 401, value[:20]
+            quoted = quote(value, safe="")
+            for path in (f"/u/{quoted}", f"/t/{quoted}", f"/shop?q={quoted}&min_price={quoted}"):
+                assert (await web.get(path)).status_code in (200, 400, 404), path[:20]
+        await sign_up(web, "fuzzer")
+        for value in HOSTILE_VALUES:
+            written = await submit(web, "/write", {"title": value, "content": value, "tags": value})
+            assert written.status_code in (303, 422), value[:20]
+        raw = await web.post(
+            "/write",
+            content=b"\xff\xfe=\xff&csrf_token=\xff",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert raw.status_code == 403
+        assert (await web.post("/write", data={"csrf_token": ["a", "b"]})).status_code == 403

@@ -14,6 +14,7 @@ from api.auth.throttle import LoginThrottle
 from storage.protocol import Storage
 from storage.types import Credentials
 from storage.types.text import fold
+from storage.types.users import EMAIL_MAX
 
 WRONG = HTTPException(
     status_code=401,
@@ -44,7 +45,10 @@ async def check_login(
             detail=f"Too many failed logins; try again in {wait} s",
             headers={"Retry-After": str(wait)},
         )
-    account = await storage.credentials.by_login(login)
+    # A login no account can have (NUL, which PostgreSQL refuses in text, or
+    # longer than any email) is an unknown account, without asking the store.
+    possible = "\x00" not in login and len(login) <= EMAIL_MAX
+    account = await storage.credentials.by_login(login) if possible else None
     stored = account.password_hash if account is not None else None
     if not await passwords.verify(password, stored) or account is None or not account.is_active:
         throttle.failed(account_key)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 
 from api.auth.policy import Action, allowed
 from api.deps import StorageDep
@@ -17,20 +20,21 @@ from storage.types import PostQuery
 from storage.types.text import fold
 from storage.types.users import USERNAME_MAX
 
+_USERNAME = re.compile(rf"[\w.-]{{1,{USERNAME_MAX}}}")
+
 router = APIRouter(include_in_schema=False)
 
 
 def _newest(request: Request, **filters: object) -> PostQuery:
-    return PostQuery.model_validate(
-        {
-            "published": True,
-            "sort": "-created_at",
-            "limit": PAGE_SIZE,
-            "count": False,
-            "after": after_of(request),
-            **filters,
-        }
-    )
+    """Published posts (unless a filter says otherwise), newest first, from ``after``.
+
+    A filter that cannot be (a tag with white space or NUL) lists nothing: 404.
+    """
+    query = {"published": True, "sort": "-created_at", "limit": PAGE_SIZE, "count": False}
+    try:
+        return PostQuery.model_validate({**query, "after": after_of(request), **filters})
+    except ValidationError:
+        raise NotFound("Nothing is listed here") from None
 
 
 def _cursors(request: Request) -> Cursors:
@@ -74,7 +78,7 @@ async def user_page(
 ) -> HTMLResponse:
     """A user: picture, name and published posts (drafts too, for them and admins)."""
     account = None
-    if len(username) <= USERNAME_MAX:
+    if _USERNAME.fullmatch(username):
         account = await storage.credentials.by_login(username)
     if account is None or fold(account.username) != fold(username.strip()):
         raise NotFound("User not found")

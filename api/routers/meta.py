@@ -45,13 +45,16 @@ class Health(BaseModel):
 
 
 @router.get("/", response_model=Root)
-async def root(storage: StorageDep, request: Request) -> Any:
+async def root(storage: StorageDep, request: Request, response: Response) -> Any:
     """Say the API is up and which backend serves it.
 
     A browser (``Accept`` preferring ``text/html``) gets the home page instead.
     """
     if prefers_html(request):
-        return await home(request, storage)
+        page = await home(request, storage)
+        page.headers["Vary"] = "Accept"
+        return page
+    response.headers["Vary"] = "Accept"
     return Root(message="API is running", backend=storage.backend)
 
 
