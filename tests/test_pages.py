@@ -284,6 +284,7 @@ async def test_login_form_shares_the_api_check_and_throttle(app: FastAPI) -> Non
             await log_in(web, ADMIN["username"], "not the password")
         throttled = await log_in(web, ADMIN["username"], ADMIN["password"])
         assert throttled.status_code == 429 and "Too many failed logins" in throttled.text
+        assert int(throttled.headers["retry-after"]) > 0
         # The API's own endpoint counts the same failures.
         api = await web.post(
             "/auth/token", data={"username": "root", "password": ADMIN["password"]}

@@ -79,7 +79,7 @@ async def log_in(
         account = await check_login(request, storage, passwords, login, form.get("password", ""))
     except HTTPException as exc:
         errors = {FORM_ERROR: str(exc.detail)}
-        return render(
+        page = render(
             request,
             "login.html",
             status=exc.status_code,
@@ -87,6 +87,9 @@ async def log_in(
             errors=errors,
             next=target,
         )
+        if "Retry-After" in (exc.headers or {}):
+            page.headers["Retry-After"] = (exc.headers or {})["Retry-After"]
+        return page
     response = _redirect(target)
     start_session(request, response, account)
     return response
