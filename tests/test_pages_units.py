@@ -8,7 +8,7 @@ import pytest
 
 from api.pages.forms import validate
 from api.pages.negotiation import quality
-from api.pages.rendering import excerpt, iso, readable_date, safe_url
+from api.pages.rendering import excerpt, iso, paragraphs, readable_date, safe_url
 from storage.types import PostCreate
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -67,3 +67,8 @@ def test_form_errors_are_per_field_and_in_characters() -> None:
     assert "tags" in errors
     post, errors = validate(PostCreate, {"title": "A fine title", "content": "y" * 20})
     assert post is not None and errors == {}
+
+
+def test_paragraphs_split_at_blank_lines_whatever_the_line_ends() -> None:
+    assert paragraphs("One\r\n\r\nTwo\nstill two\n \nThree") == ["One", "Two\nstill two", "Three"]
+    assert paragraphs("") == []

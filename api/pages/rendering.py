@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,14 @@ def excerpt(text: str, length: int = 200) -> str:
     return text[:length].rsplit(" ", 1)[0] + "…"
 
 
+_BLANK_LINE = re.compile(r"\r?\n[ \t]*\r?\n")
+
+
+def paragraphs(text: str) -> list[str]:
+    """A post's paragraphs: text separated by blank lines (as browsers send them: CRLF)."""
+    return [part.strip() for part in _BLANK_LINE.split(text) if part.strip()]
+
+
 def picture_of(person: object) -> str:
     """The picture of a user or author: theirs once the API has one, else the default."""
     return safe_url(getattr(person, "image_url", None) or DEFAULT_PICTURE)
@@ -80,7 +89,12 @@ class Pages:
             lstrip_blocks=True,
         )
         self.env.filters.update(
-            date=readable_date, iso=iso, safe_url=safe_url, excerpt=excerpt, picture=picture_of
+            date=readable_date,
+            iso=iso,
+            safe_url=safe_url,
+            excerpt=excerpt,
+            picture=picture_of,
+            paragraphs=paragraphs,
         )
 
     def render(
