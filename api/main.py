@@ -117,7 +117,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.login_max_failures, settings.login_window_seconds
     )
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        allowances=[pictures.upload_allowance(settings.picture_max_bytes)],
+    )
     app.add_middleware(MethodNotAllowed, openapi_paths=lambda: app.openapi()["paths"])
     # Added last, so it is the outermost of the app's middleware: it sees every
     # response (a 413 included) and every unhandled error.
