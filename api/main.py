@@ -20,6 +20,7 @@ from api.methods import MethodNotAllowed
 from api.observability.requests import RequestObservability
 from api.openapi import install_openapi
 from api.pages import install_pages
+from api.pages import pictures as page_pictures
 from api.pagination import Cursors
 from api.routers import (
     auth,
@@ -119,7 +120,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_pages(app, key)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        allowances=[
+            pictures.upload_allowance(settings.picture_max_bytes),
+            page_pictures.upload_allowance(settings.picture_max_bytes),
+        ],
+    )
     app.add_middleware(MethodNotAllowed, openapi_paths=lambda: app.openapi()["paths"])
     # Added last, so it is the outermost of the app's middleware: it sees every
     # response (a 413 included) and every unhandled error.

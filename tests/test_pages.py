@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from urllib.parse import quote
 
@@ -11,7 +12,7 @@ from fastapi import FastAPI
 
 from tests.accounts import ADMIN, bearer
 from tests.helpers import new_post, new_user
-from tests.pages_helpers import HTML, browser, log_in, sign_up, submit, text_of
+from tests.pages_helpers import HTML, browser, csrf_token, log_in, sign_up, submit, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -490,3 +491,43 @@ async def test_hostile_form_input_gets_form_errors_never_a_500(app: FastAPI) -> 
         )
         assert raw.status_code == 403
         assert (await web.post("/write", data={"csrf_token": ["a", "b"]})).status_code == 403
+
+
+def png(width: int = 80, height: int = 60) -> bytes:
+    """A small PNG image."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def test_profile_picture_upload_and_removal(app: FastAPI) -> None:
+    async with browser(app) as web:
+        anonymous = await web.post("/account/picture", files={"picture": ("a.png", png())})
+        assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+        await sign_up(web, "pixel")
+        token = await csrf_token(web, "/account")
+        forged = await web.post("/account/picture", files={"picture": ("a.png", png())})
+        assert forged.status_code == 403
+        empty = await web.post("/account/picture", data={"csrf_token": token})
+        assert empty.status_code == 422 and 'id="f-picture-error"' in empty.text
+        junk = await web.post(
+            "/account/picture",
+            data={"csrf_token": token},
+            files={"picture": ("a.png", b"<svg onload=alert(1)>", "image/png")},
+        )
+        assert junk.status_code == 422 and 'id="f-picture-error"' in junk.text
+        done = await web.post(
+            "/account/picture", data={"csrf_token": token}, files={"picture": ("me.png", png())}
+        )
+        assert done.status_code == 303
+        picture = re.search(r'src="(/pictures/[0-9a-f]{64}/256)"', (await web.get("/u/pixel")).text)
+        assert picture
+        image = await web.get(picture.group(1))
+        assert image.status_code == 200 and image.headers["content-type"] == "image/webp"
+        account = await web.get("/account")
+        assert picture.group(1) in account.text and "Remove picture" in account.text
+        removed = await submit(web, "/account/picture/remove", {}, form_page="/account")
+        assert removed.status_code == 303
+        assert 'src="/pictures/default/256"' in (await web.get("/u/pixel")).text

@@ -10,6 +10,7 @@
     feed.py       home, post, tag and user pages
     catalog.py    the shop and product pages
     account.py    sign up, log in, log out, profile
+    pictures.py   one's picture: upload and remove (the pictures service)
     editor.py     writing and editing posts
     admin.py      categories and products (admins)
 
@@ -26,7 +27,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import account, admin, catalog, editor, errors, feed
+from api.pages import account, admin, catalog, editor, errors, feed, pictures
 from api.pages.rendering import Pages
 
 STATIC = Path(__file__).parent / "static"
@@ -36,6 +37,6 @@ def install_pages(app: FastAPI, key: str) -> None:
     """Mount the pages, their static files and their error pages on ``app``."""
     app.state.pages = Pages(key)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (feed, catalog, account, editor, admin):
+    for module in (feed, catalog, account, pictures, editor, admin):
         app.include_router(module.router)
     errors.install(app)

@@ -9,10 +9,13 @@ default picture's is the same for everyone (cached briefly, so it can change).
 
 from __future__ import annotations
 
+import hashlib
 from enum import IntEnum
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from storage.types.schema import Listing
 
 
 class PictureSize(IntEnum):
@@ -39,3 +42,36 @@ def picture_url(digest: str | None, size: int = DEFAULT_SIZE) -> str:
     if digest is None:
         return f"/pictures/default/{size}"
     return f"/pictures/{digest}/{size}"
+
+
+class NewPicture(BaseModel):
+    """A checked, re-encoded picture ready to store: one square WebP per size.
+
+    ``digest`` is ``digest_of(images)``: the same content always gets the same
+    address, so users who upload the same picture share one stored copy.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    digest: Digest
+    images: dict[int, bytes]
+    """Size in px -> the WebP bytes of that size, for every size of ``SIZES``."""
+
+
+def digest_of(images: dict[int, bytes]) -> str:
+    """The content address of a picture's encoded sizes (SHA-256, lower-case hex)."""
+    hashed = hashlib.sha256()
+    for size in SIZES:
+        data = images[size]
+        hashed.update(f"{size}:{len(data)}:".encode())
+        hashed.update(data)
+    return hashed.hexdigest()
+
+
+def column_of(size: int) -> str:
+    """The stored field holding the picture at ``size`` px (an SQL column, a document field)."""
+    return f"webp_{size}"
+
+
+PICTURES = Listing(resource="pictures", filters=(), sorts=("id",), keys={}, unique=("digest",))
+"""Pictures as records (for ``copy``): no list endpoint, no keys; one row per digest."""
