@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from storage.errors import Unavailable
 from tests.accounts import ADMIN, bearer
 from tests.helpers import new_post, new_user
 from tests.pages_helpers import HTML, browser, csrf_token, log_in, sign_up, submit, text_of
@@ -449,6 +450,22 @@ async def test_a_crash_is_a_500_page_for_people_and_json_for_the_api(
     api = await anonymous.get("/posts")
     assert api.status_code == 500 and api.json() == {"detail": "Internal server error"}
     assert "<b>" not in text_of(page)
+
+
+async def test_a_database_outage_is_a_503_page_and_json_for_the_api(
+    app: FastAPI, anonymous: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def down(*args: object) -> None:
+        raise Unavailable("connection refused by db.internal:5432")
+
+    monkeypatch.setattr(app.state.storage.posts, "list", down)
+    page = await anonymous.get("/t/anything", headers=HTML)
+    assert page.status_code == 503 and "Temporarily unavailable" in page.text
+    assert page.headers["retry-after"] == "5"
+    assert "db.internal" not in page.text
+    api = await anonymous.get("/posts")
+    assert api.status_code == 503 and api.headers["retry-after"] == "5"
+    assert api.json() == {"detail": "Database unavailable; retry shortly"}
 
 
 HOSTILE_VALUES = [

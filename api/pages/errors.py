@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import STATUS, count_storage_error, storage_error
+from api.errors import RETRY_AFTER_SECONDS, STATUS, count_storage_error, storage_error
 from api.pages.csrf import CsrfFailed
 from api.pages.negotiation import prefers_html
 from api.pages.rendering import render
@@ -86,7 +86,10 @@ async def _storage_error(request: Request, exc: Exception) -> Response:
     count_storage_error(request, exc)
     if status == 500:
         logger.error("storage error on page %s", request.url.path, exc_info=exc)
-    return error_page(request, status, exc.message)
+    response = error_page(request, status, exc.message)
+    if status == 503:
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
 
 
 async def _invalid(request: Request, exc: Exception) -> Response:
