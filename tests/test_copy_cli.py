@@ -82,7 +82,9 @@ def test_copies_then_refuses_a_non_empty_target_unless_resuming(source: str, tar
     for step in ("users", "orders", "verify posts", f"{SIZES.posts}/{SIZES.posts}", "records/s"):
         assert step in first.stderr
     again = copy("--from", source, "--to", target)
-    assert_one_line_failure(again, "copy: the target already holds records (users 200", "--resume")
+    assert_one_line_failure(
+        again, "copy: the target already holds records (pictures 20, users 200", "--resume"
+    )
     resumed = copy("--from", source, "--to", target, "--resume")
     assert_verified(resumed)
     assert "Copied" not in resumed.stderr  # nothing left to copy

@@ -24,7 +24,7 @@ import os
 import weakref
 
 from anyio import CapacityLimiter, to_thread
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from api.pictures import PICTURE_MAX_BYTES
 from storage.types.pictures import SIZES, NewPicture, digest_of
@@ -97,8 +97,10 @@ def _decode(upload: bytes) -> Image.Image:
         raise PictureRejected(TOO_MANY_PIXELS) from None
     except Image.DecompressionBombWarning:  # raised when warnings are errors (the tests)
         raise PictureRejected(TOO_MANY_PIXELS) from None
-    except Exception:  # Pillow raises many kinds for hostile input; each means "not one"
+    except UnidentifiedImageError:  # no decoder of ours recognises it
         raise PictureRejected(NOT_AN_IMAGE) from None
+    except Exception:  # one did, then failed on it: Pillow raises many kinds for hostile input
+        raise PictureRejected(UNREADABLE) from None
     with image:
         if image.format not in ACCEPTED:
             raise PictureRejected(NOT_AN_IMAGE)
