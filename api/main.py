@@ -19,8 +19,6 @@ from api.limits import BodySizeLimit
 from api.methods import MethodNotAllowed
 from api.observability.requests import RequestObservability
 from api.openapi import install_openapi
-from api.pages import install_pages
-from api.pages import pictures as page_pictures
 from api.pagination import Cursors
 from api.routers import (
     auth,
@@ -35,6 +33,8 @@ from api.routers import (
 )
 from api.settings import Settings
 from storage.factory import open_storage
+from web import install_pages
+from web import pictures as page_pictures
 
 logger = logging.getLogger("api")
 

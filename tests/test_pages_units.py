@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from api.pages.forms import validate
-from api.pages.negotiation import quality
-from api.pages.rendering import excerpt, iso, paragraphs, readable_date, safe_url
 from storage.types import PostCreate
+from web.forms import validate
+from web.negotiation import quality
+from web.rendering import excerpt, iso, paragraphs, readable_date, safe_url
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 

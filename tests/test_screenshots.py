@@ -1,4 +1,4 @@
-"""``python -m api.pages.screenshots`` writes a PNG per main page at phone and desktop width."""
+"""``python -m web.screenshots`` writes a PNG per main page at phone and desktop width."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def test_screenshots_of_every_main_page_at_two_widths(tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.fail(MISSING, pytrace=False)
     out = tmp_path / "shots"
-    command = [sys.executable, "-m", "api.pages.screenshots", "--out", str(out)]
+    command = [sys.executable, "-m", "web.screenshots", "--out", str(out)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     names = sorted(path.name for path in out.iterdir())

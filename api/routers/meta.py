@@ -11,10 +11,10 @@ from pydantic import BaseModel
 
 from api.deps import StorageDep
 from api.errors import count_storage_error
-from api.pages.feed import home
-from api.pages.negotiation import prefers_html
 from api.strict_route import StrictRoute
 from storage.errors import Unavailable
+from web.feed import home
+from web.negotiation import prefers_html
 
 router = APIRouter(tags=["meta"], route_class=StrictRoute)
 logger = logging.getLogger("api")

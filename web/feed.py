@@ -10,15 +10,15 @@ from pydantic import ValidationError
 
 from api.auth.policy import Action, allowed
 from api.deps import StorageDep
-from api.pages.paging import PAGE_SIZE, after_of, links
-from api.pages.rendering import render
-from api.pages.session import PageCaller, page_caller
 from api.pagination import Cursors
 from api.routers.params import ResourceId
 from storage.errors import NotFound
 from storage.types import PostQuery
 from storage.types.text import fold
 from storage.types.users import USERNAME_MAX
+from web.paging import PAGE_SIZE, after_of, links
+from web.rendering import render
+from web.session import PageCaller, page_caller
 
 _USERNAME = re.compile(rf"[\w.-]{{1,{USERNAME_MAX}}}")
 

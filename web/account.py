@@ -8,11 +8,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.auth.login import check_login
 from api.auth.policy import Action, authorize
 from api.deps import PasswordsDep, StorageDep
-from api.pages.forms import FORM_ERROR, read, validate, whole_number
-from api.pages.rendering import render
-from api.pages.session import PageCaller, end_session, start_session
 from storage.errors import Conflict
 from storage.types import NewUser, SignUp, UserUpdate
+from web.forms import FORM_ERROR, read, validate, whole_number
+from web.rendering import render
+from web.session import PageCaller, end_session, start_session
 
 router = APIRouter(include_in_schema=False)
 SIGN_UP_FIELDS = ("username", "name", "email", "age", "city")

@@ -9,14 +9,14 @@ from fastapi.responses import HTMLResponse
 
 from api.auth.policy import Action, allowed
 from api.deps import StorageDep
-from api.pages.forms import validate, whole_number
-from api.pages.paging import PAGE_SIZE, after_of, links
-from api.pages.rendering import render
-from api.pages.session import PageCaller
 from api.pagination import Cursors
 from api.routers.params import ResourceId
 from storage.protocol import Storage
 from storage.types import Category, CategoryQuery, ProductQuery
+from web.forms import validate, whole_number
+from web.paging import PAGE_SIZE, after_of, links
+from web.rendering import render
+from web.session import PageCaller
 
 router = APIRouter(include_in_schema=False)
 FILTERS = ("q", "category_id", "min_price", "max_price", "in_stock")

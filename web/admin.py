@@ -9,10 +9,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth.policy import Action, authorize
 from api.deps import StorageDep
-from api.pages.catalog import all_categories
-from api.pages.forms import read, validate, whole_number
-from api.pages.rendering import render
-from api.pages.session import PageCaller
 from api.routers.params import ResourceId
 from storage.errors import Conflict, NotFound
 from storage.types import (
@@ -23,6 +19,10 @@ from storage.types import (
     ProductCreate,
     ProductUpdate,
 )
+from web.catalog import all_categories
+from web.forms import read, validate, whole_number
+from web.rendering import render
+from web.session import PageCaller
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 

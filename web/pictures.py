@@ -16,12 +16,12 @@ from starlette.datastructures import UploadFile
 from api.auth.policy import Action, authorize
 from api.deps import StorageDep
 from api.limits import Allowance
-from api.pages import csrf
-from api.pages.rendering import pages_of, render
-from api.pages.session import PageCaller
 from api.pictures.processing import PictureRejected, too_large
 from api.pictures.service import remove_picture, replace_picture
 from api.routers.pictures import MULTIPART_OVERHEAD
+from web import csrf
+from web.rendering import pages_of, render
+from web.session import PageCaller
 
 router = APIRouter(include_in_schema=False)
 UPLOAD_PATH = "/account/picture"

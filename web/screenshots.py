@@ -1,4 +1,4 @@
-"""``python -m api.pages.screenshots``: pictures of the main pages at phone and desktop width.
+"""``python -m web.screenshots``: pictures of the main pages at phone and desktop width.
 
 Starts the service on a throw-away SQLite database, fills it with a few posts
 and products through the JSON API, and has Debian's headless Chromium
@@ -125,7 +125,7 @@ def _wait(base: str, process: subprocess.Popen[bytes]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the screenshots; print where they are."""
-    parser = argparse.ArgumentParser(prog="python -m api.pages.screenshots", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m web.screenshots", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("screenshots"))
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     args = parser.parse_args(argv)

@@ -13,8 +13,8 @@ from typing import Any
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from api.pages import csrf
-from api.pages.rendering import pages_of
+from web import csrf
+from web.rendering import pages_of
 
 FORM_ERROR = "__form__"
 """The key of an error that belongs to no single field."""

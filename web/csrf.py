@@ -17,7 +17,7 @@ import secrets
 from fastapi import Request, Response
 from starlette.datastructures import FormData
 
-from api.pages.session import SESSION_COOKIE, secure
+from web.session import SESSION_COOKIE, secure
 
 COOKIE = "csrf"
 FIELD = "csrf_token"

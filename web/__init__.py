@@ -27,8 +27,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import account, admin, catalog, editor, errors, feed, pictures
-from api.pages.rendering import Pages
+from web import account, admin, catalog, editor, errors, feed, pictures
+from web.rendering import Pages
 
 STATIC = Path(__file__).parent / "static"
 

@@ -19,11 +19,11 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import RETRY_AFTER_SECONDS, STATUS, count_storage_error, storage_error
-from api.pages.csrf import CsrfFailed
-from api.pages.negotiation import prefers_html
-from api.pages.rendering import render
 from api.validation import validation_error
 from storage.errors import StorageError
+from web.csrf import CsrfFailed
+from web.negotiation import prefers_html
+from web.rendering import render
 
 logger = logging.getLogger("api")
 
@@ -55,7 +55,7 @@ def is_page(request: Request) -> bool:
     if route is None:
         return prefers_html(request)
     module = getattr(getattr(route, "endpoint", None), "__module__", "")
-    return isinstance(module, str) and module.startswith("api.pages.")
+    return isinstance(module, str) and module.startswith("web.")
 
 
 def error_page(request: Request, status: int, detail: str | None = None) -> Response:

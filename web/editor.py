@@ -9,11 +9,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth.policy import Action, authorize
 from api.deps import StorageDep
-from api.pages.forms import read, validate, words
-from api.pages.rendering import render
-from api.pages.session import PageCaller
 from api.routers.params import ResourceId
 from storage.types import Post, PostCreate, PostUpdate
+from web.forms import read, validate, words
+from web.rendering import render
+from web.session import PageCaller
 
 router = APIRouter(include_in_schema=False)
 
