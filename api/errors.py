@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.observability.requests import route_of
+from api.pictures.processing import PictureRejected
 from api.validation import validation_error
 from storage.errors import (
     Conflict,
@@ -108,6 +109,19 @@ async def storage_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
+async def picture_rejected(request: Request, exc: Exception) -> JSONResponse:
+    """An upload that is not a picture we take: 413 over the size limit, else a 422.
+
+    The 422 has FastAPI's shape, pointing at the form field, so a client shows
+    the message next to it as it would any other validation error.
+    """
+    assert isinstance(exc, PictureRejected)
+    if exc.status != 422:
+        return JSONResponse({"detail": exc.message}, status_code=exc.status)
+    error = {"type": "picture_invalid", "loc": ["body", "picture"], "msg": exc.message}
+    return JSONResponse({"detail": [error]}, status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``.
 
@@ -116,3 +130,4 @@ def install_error_handlers(app: FastAPI) -> None:
     """
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StorageError, storage_error)
+    app.add_exception_handler(PictureRejected, picture_rejected)

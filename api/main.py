@@ -20,9 +20,21 @@ from api.methods import MethodNotAllowed
 from api.observability.requests import RequestObservability
 from api.openapi import install_openapi
 from api.pagination import Cursors
-from api.routers import auth, categories, meta, orders, posts, products, tags, users
+from api.routers import (
+    auth,
+    categories,
+    meta,
+    orders,
+    pictures,
+    posts,
+    products,
+    tags,
+    users,
+)
 from api.settings import Settings
 from storage.factory import open_storage
+from web import install_pages
+from web import pictures as page_pictures
 
 logger = logging.getLogger("api")
 
@@ -107,7 +119,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.login_max_failures, settings.login_window_seconds
     )
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    install_pages(app, key)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        allowances=[
+            pictures.upload_allowance(settings.picture_max_bytes),
+            page_pictures.upload_allowance(settings.picture_max_bytes),
+        ],
+    )
     app.add_middleware(MethodNotAllowed, openapi_paths=lambda: app.openapi()["paths"])
     # Added last, so it is the outermost of the app's middleware: it sees every
     # response (a 413 included) and every unhandled error.
@@ -117,7 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         server_timing=settings.server_timing,
         metrics=metrics,
     )
-    for module in (meta, auth, users, posts, tags, categories, products, orders):
+    for module in (meta, auth, users, posts, tags, categories, products, orders, pictures):
         app.include_router(module.router)
     if metrics is not None:
         add_metrics_route(app, metrics, settings.metrics_token)

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from api.pictures import PICTURE_MAX_BYTES
 from storage.sql.urls import to_async_url
 from storage.timeouts import Timeouts
 
@@ -49,7 +50,9 @@ class Settings(BaseSettings):
     db_statement_timeout: float = Field(default=_DEFAULT.statement, gt=0, le=_HOUR)
     """Longest run of one SQL statement before the database cancels it (504)."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    """Requests with a larger body are refused with 413."""
+    """Requests with a larger body are refused with 413 (picture uploads: see below)."""
+    picture_max_bytes: int = Field(default=PICTURE_MAX_BYTES, ge=1024, le=20 * 1024 * 1024)
+    """The largest picture file an upload may carry (413 above it), whatever MAX_BODY_BYTES is."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     environment: Literal["development", "production"] = "production"
     """``development`` allows the well-known secret key below; ``production`` refuses it."""

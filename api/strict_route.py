@@ -1,7 +1,8 @@
 """The route class every router uses: how a request's body and query string are read.
 
 - The body is parsed as strict JSON (``api.strict_json``), and a body sent with
-  another media type is a 415 instead of a confusing 422.
+  another media type is a 415 instead of a confusing 422 (routes that take a
+  form, such as a picture upload, take ``multipart/form-data`` instead).
 - A query parameter sent with an empty value (``?max_price=``) counts as absent,
   the way HTML forms and most HTTP clients send "no value"; the OpenAPI document
   says so with ``allowEmptyValue`` (``api.openapi``).
@@ -13,7 +14,7 @@ import email.message
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import HTTPException, Request, Response
+from fastapi import HTTPException, Request, Response, params
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers, QueryParams
 
@@ -46,7 +47,10 @@ class StrictRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """FastAPI's handler, given a ``StrictRequest`` after the media type is checked."""
         handler = super().get_route_handler()
-        takes_body = self.body_field is not None
+        # A form (a file upload) is parsed by FastAPI as multipart; only JSON bodies are ours.
+        takes_body = self.body_field is not None and not isinstance(
+            self.body_field.field_info, params.Form
+        )
 
         async def strict_handler(request: Request) -> Response:
             if takes_body and _has_body(request.headers) and not _is_json(request.headers):

@@ -23,6 +23,10 @@ def _guarded(row: Row) -> Row:
     return {**_document(row), GUARD: 0}
 
 
+def _user(row: Row) -> Row:
+    return {**_guarded(row), "picture": None}
+
+
 def _product(row: Row) -> Row:
     row["price_cents"] = to_cents(row.pop("price"))
     return _document(row)
@@ -34,7 +38,7 @@ async def load_mongo(url: str, sizes: Sizes, seed: int, progress: Progress) -> N
     db = client.get_default_database()
     try:
         sources: list[tuple[str, Iterable[Row]]] = [
-            ("users", map(_guarded, with_password(keyed(USERS, users(sizes, seed))))),
+            ("users", map(_user, with_password(keyed(USERS, users(sizes, seed))))),
             ("posts", map(_document, keyed(POSTS, posts(sizes, seed)))),
             ("categories", map(_guarded, keyed(CATEGORIES, categories(sizes, seed)))),
             ("products", map(_product, keyed(PRODUCTS, products(sizes, seed)))),

@@ -1,12 +1,14 @@
 """The benchmark's dataset as transfer records, plus orders: to fill any store fast.
 
 ``bench.dataset`` rows become ``storage.types.records`` records (some edited,
-some products deleted) and orders are added, so any store can be filled
-through ``TransferStore.import_`` without store-specific code, a batch at a time.
+some products deleted) and orders and pictures are added (each picture is
+some users' picture), so any store can be filled through
+``TransferStore.import_`` without store-specific code, a batch at a time.
 """
 
 from __future__ import annotations
 
+import io
 import itertools
 import random
 from collections.abc import Iterable, Iterator
@@ -14,13 +16,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from PIL import Image
+
+from api.pictures.processing import process_blocking
 from bench.accounts import with_password
 from bench.dataset import EPOCH, Sizes, categories, posts, products, users
 from storage.protocol import TransferStore
+from storage.types.pictures import column_of
 from storage.types.records import (
     CategoryRecord,
     OrderLineRecord,
     OrderRecord,
+    PictureRecord,
     PostRecord,
     ProductRecord,
     Record,
@@ -37,6 +44,8 @@ class RecordSizes:
     categories: int = 1_000
     products: int = 10_000
     orders: int = 5_000
+    pictures: int = 100
+    """Pictures (fewer than users): user ``n`` has picture ``n``, and some share them."""
 
     def base(self) -> Sizes:
         """The sizes ``bench.dataset`` takes."""
@@ -44,7 +53,8 @@ class RecordSizes:
 
     def total(self) -> int:
         """Records of every kind together."""
-        return self.users + self.posts + self.categories + self.products + self.orders
+        kinds = (self.users, self.posts, self.categories, self.products, self.orders)
+        return sum(kinds) + min(self.pictures, self.users)
 
 
 def _version(rng: random.Random) -> int:
@@ -56,9 +66,14 @@ def records(sizes: RecordSizes, seed: int = 1) -> Iterator[tuple[type[Record], I
     """Each kind of record with a generator of its records, in the order a copy writes them."""
     rng = random.Random(f"records-{seed}")
     base = sizes.base()
+    pictures = list(_pictures(min(sizes.pictures, sizes.users), rng))
+    yield PictureRecord, iter(pictures)
     yield (
         UserRecord,
-        (UserRecord(**row, version=_version(rng)) for row in with_password(users(base, seed))),
+        (
+            UserRecord(**row, picture=_picture_of(row["id"], pictures, rng), version=_version(rng))
+            for row in with_password(users(base, seed))
+        ),
     )
     yield PostRecord, (PostRecord(**row, version=_version(rng)) for row in posts(base, seed))
     yield (
@@ -78,6 +93,36 @@ def records(sizes: RecordSizes, seed: int = 1) -> Iterator[tuple[type[Record], I
         ),
     )
     yield OrderRecord, _orders(sizes, rng)
+
+
+def _pictures(count: int, rng: random.Random) -> Iterator[PictureRecord]:
+    """``count`` pictures, each a few coloured squares put through the real processing."""
+    for picture_id in range(1, count + 1):
+        image = Image.new("RGB", (48, 32), tuple(rng.randrange(256) for _ in range(3)))
+        for _ in range(4):
+            x, y = rng.randrange(40), rng.randrange(24)
+            image.paste(tuple(rng.randrange(256) for _ in range(3)), (x, y, x + 8, y + 8))
+        out = io.BytesIO()
+        image.save(out, "PNG")
+        picture = process_blocking(out.getvalue())
+        made = EPOCH + timedelta(seconds=picture_id, milliseconds=picture_id % 1000)
+        yield PictureRecord(
+            id=picture_id,
+            digest=picture.digest,
+            **{column_of(size): data for size, data in picture.images.items()},
+            created_at=made,
+            updated_at=made,
+            version=1,
+        )
+
+
+def _picture_of(user_id: int, pictures: list[PictureRecord], rng: random.Random) -> str | None:
+    # Every picture is somebody's; one user in five after those has one of them too.
+    if user_id <= len(pictures):
+        return pictures[user_id - 1].digest
+    if pictures and rng.random() < 0.2:
+        return rng.choice(pictures).digest
+    return None
 
 
 def _orders(sizes: RecordSizes, rng: random.Random) -> Iterator[Record]:

@@ -16,6 +16,7 @@ CATEGORY_HAS_PRODUCTS = "Category still has products; move or delete them first"
 PRODUCT_NOT_DELETED = "Product is not deleted; only a deleted product can be restored"
 ORDER_NOT_FOUND = "Order not found"
 ORDER_ALREADY_CANCELLED = "Order is already cancelled"
+PICTURE_NOT_FOUND = "Picture not found"
 
 
 def product_missing(product_id: int) -> str:

@@ -47,6 +47,7 @@ from storage.types import (
     UserQuery,
     UserUpdate,
 )
+from storage.types.pictures import NewPicture
 from storage.types.records import Census, Record
 
 
@@ -84,7 +85,40 @@ class UserStore(Protocol):
     async def delete(self, user_id: int, expected: str | None = None) -> None:
         """Delete a user and all of their posts (their orders stay, as history).
 
+        Their picture goes too, unless another user has the same one.
         Raises ``NotFound`` or ``PreconditionFailed``.
+        """
+        ...
+
+
+class PictureStore(Protocol):
+    """Profile pictures, stored once per content (``NewPicture.digest``) and shared.
+
+    A user names at most one picture (``User.picture``). A picture no user
+    names any more is deleted in the same transaction that stopped naming it,
+    so the store holds exactly the pictures in use, and a backup of the
+    database holds them all.
+    """
+
+    async def image(self, digest: str, size: int) -> bytes:
+        """The WebP bytes of picture ``digest`` at ``size`` px. Raises ``NotFound``."""
+        ...
+
+    async def set(self, user_id: int, picture: NewPicture) -> User:
+        """Make ``picture`` the user's, storing it unless the same one is stored already.
+
+        In one transaction: the picture is stored (or found), the user names it
+        (``updated_at`` and the version change, hence the ETag), and the
+        picture the user had before is deleted if no other user names it.
+        Returns the user. Raises ``NotFound`` for no such user.
+        """
+        ...
+
+    async def remove(self, user_id: int) -> User:
+        """Give the user the default picture again, deleting theirs if no other user names it.
+
+        One transaction; the version changes only if the user had a picture.
+        Returns the user. Raises ``NotFound`` for no such user.
         """
         ...
 
@@ -323,6 +357,8 @@ class Storage(Protocol):
     def orders(self) -> OrderStore: ...
     @property
     def credentials(self) -> CredentialStore: ...
+    @property
+    def pictures(self) -> PictureStore: ...
     @property
     def transfer(self) -> TransferStore: ...
 

@@ -3,19 +3,24 @@
 ``load`` writes, as the admin, a few hundred records of every kind from a fixed seed, the
 way clients would: Unicode text, edits (versions above 1), deleted and
 restored products, cancelled orders, posts with and without tags, categories
-without products, deleted users and posts (the newest of each among them, so
-the id sources stand above the highest stored id). ``snapshot`` reads back
+without products, pictures (some shared, some replaced or removed), deleted
+users, posts and pictures (the newest of each among them, so the id sources
+stand above the highest stored id). ``snapshot`` reads back
 every page of every list in several orders and every record on its own, ETags
-included: two stores holding the same data give equal snapshots.
+included, and every picture in every size: two stores holding the same data
+give equal snapshots.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import random
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from PIL import Image
 
 from tests.helpers import created
 
@@ -43,6 +48,7 @@ class Sizes:
     categories: int = 40
     products: int = 300
     orders: int = 200
+    pictures: int = 12
 
 
 def _text(rng: random.Random, words: int) -> str:
@@ -129,6 +135,7 @@ async def load(client: httpx.AsyncClient, sizes: Sizes = Sizes(), seed: int = 7)
         if i % 5 == 0:
             await _ok(await client.post(f"/orders/{order['id']}/cancel"))
 
+    await _pictures(client, rng, user_ids[:-1], sizes.pictures)
     # The newest user (who has an order) and the newest post go: their ids must stay unused.
     newest_user = user_ids[-1]
     await created(
@@ -139,6 +146,33 @@ async def load(client: httpx.AsyncClient, sizes: Sizes = Sizes(), seed: int = 7)
     await _ok(await client.delete(f"/users/{newest_user}"), 204)
     posts = (await client.get("/posts", params={"sort": "-id", "limit": 1})).json()["items"]
     await _ok(await client.delete(f"/posts/{posts[0]['id']}"), 204)
+
+
+def _png(rng: random.Random, width: int) -> bytes:
+    image = Image.new("RGB", (width, 30), tuple(rng.randrange(256) for _ in range(3)))
+    image.paste(tuple(rng.randrange(256) for _ in range(3)), (0, 0, width // 2, 15))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+async def _pictures(
+    client: httpx.AsyncClient, rng: random.Random, user_ids: list[int], count: int
+) -> None:
+    """``count`` pictures for twice as many users (shared), a few removed, the newest gone."""
+
+    async def put(user_id: int, png: bytes) -> None:
+        files = {"picture": ("me.png", png, "image/png")}
+        await _ok(await client.put(f"/users/{user_id}/picture", files=files))
+
+    pngs = [_png(rng, 30 + i) for i in range(count)]
+    owners = rng.sample(user_ids, min(len(user_ids), 2 * count))
+    for n, user_id in enumerate(owners):
+        await put(user_id, pngs[n % count])
+    for user_id in owners[:3]:
+        await _ok(await client.delete(f"/users/{user_id}/picture"))
+    await put(owners[-1], _png(rng, 200))  # the newest picture, replaced at once:
+    await put(owners[-1], pngs[0])  # its id must stay unused
 
 
 LISTS: dict[str, list[dict[str, Any]]] = {
@@ -214,6 +248,17 @@ async def snapshot(client: httpx.AsyncClient) -> dict[str, Any]:
     for path, last in highest.items():
         for record_id in range(1, last + 1):
             shown[f"{path}/{record_id}"] = await _one(client, f"{path}/{record_id}")
+    urls = {
+        record[1].get("image_url") for key, record in shown.items() if key.startswith("/users/")
+    }
+    for url in sorted(url for url in urls if url):
+        for size in ("64", "128", "256"):
+            served = await client.get(url.rsplit("/", 1)[0] + "/" + size)
+            shown[f"{url} {size}"] = (
+                served.status_code,
+                hashlib.sha256(served.content).hexdigest(),
+                served.headers.get("etag"),
+            )
     for order_id in range(1, orders + 3):
         shown[f"/orders/{order_id}"] = await _one(client, f"/orders/{order_id}")
     return shown

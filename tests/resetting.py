@@ -6,7 +6,17 @@ from typing import Any
 
 from sqlalchemy import text
 
-TABLES = ["order_lines", "orders", "post_tags", "posts", "tags", "products", "categories", "users"]
+TABLES = [
+    "order_lines",
+    "orders",
+    "post_tags",
+    "posts",
+    "tags",
+    "products",
+    "categories",
+    "users",
+    "pictures",
+]
 
 
 async def reset_storage(storage: Any) -> None:
@@ -34,6 +44,6 @@ async def _reset_sql(engine: Any) -> None:
 
 
 async def _reset_mongo(db: Any) -> None:
-    for name in ("users", "posts", "categories", "products", "orders"):
+    for name in ("users", "posts", "categories", "products", "orders", "pictures"):
         await db[name].delete_many({})
     await db["counters"].update_many({}, {"$set": {"seq": 0}})

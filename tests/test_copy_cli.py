@@ -23,7 +23,7 @@ from storage.types.records import UserRecord
 from tests.servers import ROOT
 from tests.test_cli import assert_one_line_failure, run_cli
 
-SIZES = RecordSizes(users=200, posts=250, categories=20, products=120, orders=80)
+SIZES = RecordSizes(users=200, posts=250, categories=20, products=120, orders=80, pictures=20)
 
 
 async def _filled(url: str) -> None:
@@ -82,7 +82,9 @@ def test_copies_then_refuses_a_non_empty_target_unless_resuming(source: str, tar
     for step in ("users", "orders", "verify posts", f"{SIZES.posts}/{SIZES.posts}", "records/s"):
         assert step in first.stderr
     again = copy("--from", source, "--to", target)
-    assert_one_line_failure(again, "copy: the target already holds records (users 200", "--resume")
+    assert_one_line_failure(
+        again, "copy: the target already holds records (pictures 20, users 200", "--resume"
+    )
     resumed = copy("--from", source, "--to", target, "--resume")
     assert_verified(resumed)
     assert "Copied" not in resumed.stderr  # nothing left to copy
@@ -161,7 +163,7 @@ async def _one_user(url: str, email: str) -> None:
     now = datetime.now(UTC)
     stranger = UserRecord(
         id=1, username="stranger", name="Stranger", email=email, age=40, city="Oslo",
-        is_active=True, role="user", password_hash="!", token_version=0,
+        is_active=True, role="user", password_hash="!", token_version=0, picture=None,
         created_at=now, updated_at=now, version=1,
     )  # fmt: skip
     try:

@@ -10,6 +10,7 @@ its own on the server of ``mongo_server`` (the stand-in, or TEST_MONGO_URL).
 from __future__ import annotations
 
 import gc
+import io
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -17,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import AutoReconnect, DuplicateKeyError, OperationFailure
 
+from api.pictures.processing import process_blocking
 from bench.databases import mongo_database
 from storage.errors import Conflict, NotMigrated, StorageError, Unavailable
 from storage.money import from_cents, to_cents
@@ -119,7 +122,8 @@ async def test_ensure_schema_is_idempotent_and_creates_unique_indexes(bare_db: D
     }
     counters = await bare_db["counters"].find().sort("_id").to_list()
     assert counters == [
-        {"_id": name, "seq": 0} for name in ("categories", "orders", "posts", "products", "users")
+        {"_id": name, "seq": 0}
+        for name in ("categories", "orders", "pictures", "posts", "products", "users")
     ]
     await check_schema(bare_db)  # current: does not raise
 
@@ -140,6 +144,7 @@ async def test_counter_seeding_catches_up_with_existing_documents(bare_db: Datab
         "_id": 41,
         **USER_LISTING.with_keys(user),
         "token_version": 0,
+        "picture": None,
         "txn_guard": 0,
         "version": 1,
     }
@@ -233,6 +238,7 @@ def _bson_type(value: Any) -> str:
         datetime: "date",
         list: "array",
         dict: "object",
+        bytes: "binData",
     }
     if type(value) is int and not -(2**31) <= value < 2**31:
         return "long"
@@ -251,6 +257,9 @@ async def test_documents_carry_every_field_their_validator_requires(store: Mongo
     await store.products.restore(loose.id)
     items = [OrderItem(product_id=loose.id, quantity=1)]
     await store.orders.place(OrderCreate(user_id=author.id, items=items))
+    out = io.BytesIO()
+    Image.new("RGB", (20, 20), "teal").save(out, "PNG")
+    await store.pictures.set(author.id, process_blocking(out.getvalue()))
 
     for collection, validator in VALIDATORS.items():
         schema = validator["$jsonSchema"]

@@ -17,7 +17,7 @@ async def test_create_post_normalises_tags_and_embeds_author(client: httpx.Async
     post = await new_post(client, author["id"], tags=["Python", "fastapi", "PYTHON", " sql "])
     assert post["tags"] == ["fastapi", "python", "sql"]
     # A post shows who wrote it, never how to reach them (no email, no role).
-    assert post["author"] == {k: author[k] for k in ("id", "username", "name")}
+    assert post["author"] == {k: author[k] for k in ("id", "username", "name", "image_url")}
     assert post["published"] is False
     assert (await client.get(f"/posts/{post['id']}")).json() == post
 

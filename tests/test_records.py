@@ -65,7 +65,7 @@ def test_the_naming_rule_agrees_with_the_stores_queries() -> None:
 
 @KINDS
 def test_the_checksummed_form_holds_every_field(kind: type[Record]) -> None:
-    sizes = RecordSizes(users=3, posts=3, categories=3, products=3, orders=3)
+    sizes = RecordSizes(users=3, posts=3, categories=3, products=3, orders=3, pictures=3)
     found = dict(records(sizes))[kind]
     record = next(iter(found))
     assert set(json.loads(record.canonical())) == set(kind.model_fields)

@@ -306,7 +306,12 @@ async def test_emails_are_for_the_user_and_admins(
         listing = (await anonymous.get("/users", headers=headers)).json()["items"]
         assert all("email" not in user for user in listing)
         author = (await anonymous.get("/posts", headers=headers)).json()["items"][0]["author"]
-        assert author == {"id": ada["id"], "username": "ada", "name": "Ada"}
+        assert author == {
+            "id": ada["id"],
+            "username": "ada",
+            "name": "Ada",
+            "image_url": "/pictures/default/256",
+        }
     assert (await anonymous.get(f"/users/{ada['id']}", headers=ada_auth)).json()["email"]
     assert (await client.get(f"/users/{ada['id']}")).json()["email"] == "ada@example.com"
     assert (await anonymous.get("/users/me")).status_code == 401

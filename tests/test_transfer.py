@@ -6,6 +6,7 @@ one, finishes with ``resume`` and verifies; a non-empty target is refused.
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,18 +15,22 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from PIL import Image
 
 from api.auth.passwords import Passwords
 from api.copy.copier import Options, Silent, Stopped, TargetNotEmpty, copy_records
 from api.copy.verify import verify
+from api.pictures.processing import process_blocking
 from bench.records import RecordSizes, fill
 from storage.factory import migrate_storage, open_storage
 from storage.protocol import Storage, TransferStore
+from storage.types.pictures import column_of
 from storage.types.records import (
     RECORDS,
     CategoryRecord,
     OrderLineRecord,
     OrderRecord,
+    PictureRecord,
     PostRecord,
     ProductRecord,
     UserRecord,
@@ -46,6 +51,16 @@ def _stamps(version: int = 1) -> dict[str, object]:
     return {"created_at": AT, "updated_at": LATER, "version": version}
 
 
+def _picture(picture_id: int, colour: tuple[int, int, int]) -> PictureRecord:
+    """A real picture (through the upload's processing) as a record."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(out, "PNG")
+    picture = process_blocking(out.getvalue())
+    images = {column_of(size): data for size, data in picture.images.items()}
+    return PictureRecord(id=picture_id, digest=picture.digest, **images, **_stamps())
+
+
+PICTURES = [_picture(2, (200, 30, 30)), _picture(5, (30, 30, 200))]
 ADA_PASSWORD = "imported password"
 USERS = [
     UserRecord(
@@ -59,6 +74,7 @@ USERS = [
         age=36,
         city="Köln",
         is_active=True,
+        picture=PICTURES[0].digest,
         **_stamps(4),
     ),
     UserRecord(
@@ -72,6 +88,7 @@ USERS = [
         age=0,
         city="İzmir",
         is_active=False,
+        picture=PICTURES[1].digest,
         **_stamps(),
     ),
 ]
@@ -139,6 +156,7 @@ ORDERS = [
     ),
 ]
 EVERYTHING = {
+    PictureRecord: PICTURES,
     UserRecord: USERS,
     PostRecord: POSTS,
     CategoryRecord: CATEGORIES,
@@ -188,6 +206,9 @@ async def test_imported_records_serve_as_if_written_through_the_api(
     client = imported
     user = await client.get("/users/3")
     assert user.headers["etag"] == '"4"'
+    assert user.json()["image_url"] == f"/pictures/{PICTURES[0].digest}/256"
+    served = await client.get(user.json()["image_url"])
+    assert served.status_code == 200 and served.content == PICTURES[0].webp_256
     assert user.json()["created_at"] == "2026-03-04T05:06:07.891Z"
     # Keys were recomputed from the declarations: folded search and uniqueness work.
     found = await client.get("/users", params={"name": "STRASSE"})
@@ -245,7 +266,7 @@ async def test_ids_continue_after_the_given_mark_and_never_go_back(
     assert made.json()["id"] == 7
 
 
-SMALL = RecordSizes(users=130, posts=170, categories=15, products=90, orders=60)
+SMALL = RecordSizes(users=130, posts=170, categories=15, products=90, orders=60, pictures=12)
 
 
 @pytest.fixture
@@ -262,12 +283,13 @@ async def source(tmp_path: Path) -> AsyncIterator[Storage]:
 
 
 async def test_a_copy_stopped_between_batches_resumes(source: Storage, storage: Storage) -> None:
-    stopping = Options(batch_size=40, stop_after=5)
+    stopping = Options(batch_size=40, stop_after=6)
     with pytest.raises(Stopped):
         await copy_records(source.transfer, storage.transfer, stopping, Silent())
     assert 0 < (await storage.transfer.census(PostRecord)).count < SMALL.posts
     held = sum([(await storage.transfer.census(kind)).count for kind in RECORDS])
-    assert held == SMALL.users + 40  # every user, and the first batch of posts
+    # Every picture (one batch), every user (four), and the first batch of posts.
+    assert held == SMALL.pictures + SMALL.users + 40
     with pytest.raises(TargetNotEmpty, match="--resume"):
         await copy_records(source.transfer, storage.transfer, Options(), Silent())
     resumed = await copy_records(source.transfer, storage.transfer, Options(resume=True), Silent())
@@ -281,6 +303,8 @@ async def test_a_copy_stopped_between_batches_resumes(source: Storage, storage: 
 async def test_a_batch_cut_short_resumes(source: Storage, storage: Storage) -> None:
     # What a kill in the middle of an import leaves: MongoDB keeps the first
     # documents of an ordered bulk write; SQL rolls the batch back (a smaller prefix).
+    pictures = await source.transfer.export(PictureRecord, 0, 100)
+    await storage.transfer.import_(PictureRecord, pictures)
     batch = await source.transfer.export(UserRecord, 0, 40)
     await storage.transfer.import_(UserRecord, batch[:17])
     await copy_records(source.transfer, storage.transfer, Options(resume=True), Silent())

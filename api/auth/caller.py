@@ -15,10 +15,27 @@ from fastapi.security import OAuth2PasswordBearer
 from api.auth.policy import UNAUTHENTICATED
 from api.auth.tokens import Tokens
 from api.deps import StorageDep
+from storage.protocol import Storage
 from storage.types import Credentials
 
 # auto_error=False: a missing token is for the policy to judge (reads are public).
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+async def account_for(token: str, tokens: Tokens, storage: Storage) -> Credentials | None:
+    """The account ``token`` stands for now, or None if it is not valid now.
+
+    The one rule for bearer tokens and the pages' session cookie alike: a valid
+    signature and expiry, an account that exists and is active, and the token
+    version of its last password change.
+    """
+    claims = tokens.verify(token)
+    if claims is None:
+        return None
+    account = await storage.credentials.by_id(claims.user_id)
+    if account is None or not account.is_active or account.token_version != claims.token_version:
+        return None
+    return account
 
 
 async def optional_caller(
@@ -27,12 +44,8 @@ async def optional_caller(
     """The caller's account, None without a token; 401 for a token that is not valid now."""
     if token is None:
         return None
-    tokens: Tokens = request.app.state.tokens
-    claims = tokens.verify(token)
-    if claims is None:
-        raise UNAUTHENTICATED
-    account = await storage.credentials.by_id(claims.user_id)
-    if account is None or not account.is_active or account.token_version != claims.token_version:
+    account = await account_for(token, request.app.state.tokens, storage)
+    if account is None:
         raise UNAUTHENTICATED
     return account
 

@@ -36,6 +36,7 @@ class Action(StrEnum):
     SET_ROLE_OR_ACTIVE = "set a user's role or is_active"
     SET_ANY_PASSWORD = "set another user's password"
     DELETE_USER = "delete a user"
+    CHANGE_PICTURE = "set or remove a user's picture"
     WRITE_POST = "write a post"
     POST_AS_ANOTHER = "write a post as another user"
     CHANGE_POST = "change, publish or delete a post"
@@ -53,6 +54,7 @@ PERMISSIONS: dict[Action, Who] = {
     Action.SET_ROLE_OR_ACTIVE: Who.ADMIN,
     Action.SET_ANY_PASSWORD: Who.ADMIN,
     Action.DELETE_USER: Who.OWNER,
+    Action.CHANGE_PICTURE: Who.OWNER,
     Action.WRITE_POST: Who.SIGNED_IN,
     Action.POST_AS_ANOTHER: Who.ADMIN,
     Action.CHANGE_POST: Who.OWNER,

@@ -34,6 +34,11 @@ from storage.types.records import RECORDS, Census, Record
 BATCH_SIZE = 1000
 
 
+def batch_size(kind: type[Record], wanted: int) -> int:
+    """How many records of ``kind`` one batch moves: ``wanted``, or less if the kind says so."""
+    return min(wanted, kind.batch_size or wanted)
+
+
 class Reporter(Protocol):
     """Where progress goes (a rich progress bar on the command line, nothing in tests)."""
 
@@ -116,11 +121,12 @@ async def _copy_kind(
     written = 0
     # Empty, or the prefix an interrupted copy left (see the module docstring).
     after = held.highest_id
-    reading = asyncio.ensure_future(source.export(kind, after, options.batch_size))
+    size = batch_size(kind, options.batch_size)
+    reading = asyncio.ensure_future(source.export(kind, after, size))
     try:
         while records := await reading:
             # Read the next batch while this one is written.
-            reading = asyncio.ensure_future(source.export(kind, records[-1].id, options.batch_size))
+            reading = asyncio.ensure_future(source.export(kind, records[-1].id, size))
             await target.import_(kind, records)
             after = records[-1].id
             written += len(records)

@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass
 
 from api.copy.copier import BATCH_SIZE, Reporter
+from api.copy.copier import batch_size as kind_batch_size
 from storage.protocol import TransferStore
 from storage.types.records import RECORDS, Record
 
@@ -86,7 +87,7 @@ async def tally(
     """Count and hash every record of ``kind`` in one store, a batch at a time."""
     digest = hashlib.sha256()
     count = after = 0
-    while records := await transfer.export(kind, after, batch_size):
+    while records := await transfer.export(kind, after, kind_batch_size(kind, batch_size)):
         for record in records:
             digest.update(record.canonical().encode())
             digest.update(b"\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
@@ -13,6 +13,8 @@ from api.deps import StorageDep
 from api.errors import count_storage_error
 from api.strict_route import StrictRoute
 from storage.errors import Unavailable
+from web.feed import home
+from web.negotiation import prefers_html
 
 router = APIRouter(tags=["meta"], route_class=StrictRoute)
 logger = logging.getLogger("api")
@@ -42,9 +44,17 @@ class Health(BaseModel):
     detail: str | None = None
 
 
-@router.get("/")
-async def root(storage: StorageDep) -> Root:
-    """Say the API is up and which backend serves it."""
+@router.get("/", response_model=Root)
+async def root(storage: StorageDep, request: Request, response: Response) -> Any:
+    """Say the API is up and which backend serves it.
+
+    A browser (``Accept`` preferring ``text/html``) gets the home page instead.
+    """
+    if prefers_html(request):
+        page = await home(request, storage)
+        page.headers["Vary"] = "Accept"
+        return page
+    response.headers["Vary"] = "Accept"
     return Root(message="API is running", backend=storage.backend)
 
 

@@ -24,12 +24,13 @@ POSTS = "posts"
 CATEGORIES = "categories"
 PRODUCTS = "products"
 ORDERS = "orders"
+PICTURES = "pictures"
 COUNTERS = "counters"
 META = "meta"
-RESOURCES = (USERS, POSTS, CATEGORIES, PRODUCTS, ORDERS)
+RESOURCES = (USERS, POSTS, CATEGORIES, PRODUCTS, ORDERS, PICTURES)
 """Collections holding resources; each has a counter document named after it."""
 GUARD = "txn_guard"
-"""A counter on users and categories that transactions depending on them bump
+"""A counter on users, categories and pictures that transactions depending on them bump
 (see ``storage.mongo.runner.Runner.guard``); never shown to clients."""
 
 

@@ -36,6 +36,7 @@ from storage.mongo.documents import (
     GUARD,
     META,
     ORDERS,
+    PICTURES,
     POSTS,
     PRODUCTS,
     RESOURCES,
@@ -66,13 +67,16 @@ _SCHEMA_ID = "schema"
 _BATCH = 1000
 
 INDEXES: dict[str, list[IndexModel]] = {
-    USERS: indexes(USER_LISTING),
+    # Also: which users name a picture (what deleting an unused one asks).
+    USERS: [*indexes(USER_LISTING), IndexModel([("picture", ASCENDING)], name="picture")],
     # Posts also serve GET /tags, which unwinds every post's tags: no index helps it.
     POSTS: indexes(POST_LISTING),
     CATEGORIES: indexes(CATEGORY_LISTING),
     PRODUCTS: indexes(PRODUCT_LISTING),
     # A user's orders, newest first: the filter and the order in one index.
     ORDERS: [IndexModel([("user_id", ASCENDING), ("_id", ASCENDING)], name="user_id_id")],
+    # One stored copy per content.
+    PICTURES: [IndexModel([("digest", ASCENDING)], name="digest", unique=True)],
 }
 """Indexes of each collection, derived from the list declarations."""
 
@@ -141,10 +145,20 @@ async def _accounts(db: Database) -> None:
         await db[USERS].bulk_write(updates, ordered=False)
 
 
+async def _pictures(db: Database) -> None:
+    """Version 5: every user has the default picture (``picture: null``).
+
+    The ``pictures`` collection, its validator and its indexes come from
+    ``ensure_schema`` itself, like any new collection's.
+    """
+    await db[USERS].update_many({"picture": {"$exists": False}}, {"$set": {"picture": None}})
+
+
 DATA_STEPS: dict[int, Callable[[Database], Awaitable[None]]] = {
     2: _folded_keys,
     3: _versions_and_soft_delete,
     4: _accounts,
+    5: _pictures,
 }
 """Version -> the step that brings the data of the version before it up to it."""
 SCHEMA_VERSION = max(DATA_STEPS, default=1)

@@ -8,6 +8,7 @@ from storage.mongo.connection import Connection
 from storage.mongo.credentials import MongoCredentialStore
 from storage.mongo.documents import Database
 from storage.mongo.orders import MongoOrderStore
+from storage.mongo.pictures import MongoPictureStore
 from storage.mongo.posts import MongoPostStore
 from storage.mongo.products import MongoProductStore
 from storage.mongo.runner import Runner
@@ -18,6 +19,7 @@ from storage.protocol import (
     CategoryStore,
     CredentialStore,
     OrderStore,
+    PictureStore,
     PostStore,
     ProductStore,
     TagStore,
@@ -52,6 +54,7 @@ class MongoStorage:
         self.orders: OrderStore = MongoOrderStore(self.runner)
         self.credentials: CredentialStore = MongoCredentialStore(self.runner)
         self.transfer: TransferStore = MongoTransferStore(self.runner)
+        self.pictures: PictureStore = MongoPictureStore(self.runner)
 
     async def ping(self) -> None:
         """Round-trip to the server. Raises ``Unavailable`` if it does not answer."""

@@ -1,4 +1,4 @@
-"""Users in the ``users`` collection; their posts are removed with them."""
+"""Users in the ``users`` collection; their posts (and unused picture) are removed with them."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from storage.messages import (
 )
 from storage.mongo.documents import (
     GUARD,
+    PICTURES,
     POSTS,
     USERS,
+    Database,
     Document,
     Session,
     find_page,
@@ -44,6 +46,7 @@ def to_user(doc: Document) -> User:
         age=doc["age"],
         city=doc["city"],
         is_active=doc["is_active"],
+        picture=doc["picture"],
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
         version=doc["version"],
@@ -52,11 +55,28 @@ def to_user(doc: Document) -> User:
 
 def to_author(doc: Document) -> Author:
     """A user document as a post embeds it."""
-    return Author(id=doc["_id"], username=doc["username"], name=doc["name"], version=doc["version"])
+    return Author(
+        id=doc["_id"],
+        username=doc["username"],
+        name=doc["name"],
+        version=doc["version"],
+        picture=doc["picture"],
+    )
 
 
 def _document(data: NewUser) -> Document:
-    return new_document({**LISTING.with_keys(data.model_dump()), "token_version": 0, GUARD: 0})
+    fields = LISTING.with_keys(data.model_dump())
+    return new_document({**fields, "token_version": 0, "picture": None, GUARD: 0})
+
+
+async def drop_if_unused(db: Database, session: Session, digest: str) -> None:
+    """Delete picture ``digest`` if no user names it (the users' deletes and changes call it).
+
+    A transaction naming the picture meanwhile writes its document
+    (``Runner.guard``), so it and this delete cannot both commit.
+    """
+    if await db[USERS].find_one({"picture": digest}, {"_id": 1}, session=session) is None:
+        await db[PICTURES].delete_one({"digest": digest}, session=session)
 
 
 class MongoUserStore:
@@ -172,10 +192,14 @@ class MongoUserStore:
         async def delete(session: Session) -> None:
             if expected is not None:
                 ensure_current(to_user(await self._current(session, user_id)), expected)
-            result = await self._users.delete_one({"_id": user_id}, session=session)
-            if result.deleted_count == 0:
+            deleted = await self._users.find_one_and_delete(
+                {"_id": user_id}, {"picture": 1}, session=session
+            )
+            if deleted is None:
                 raise NotFound(USER_NOT_FOUND)
             await self._posts.delete_many({"author_id": user_id}, session=session)
+            if deleted["picture"] is not None:
+                await drop_if_unused(self._db, session, deleted["picture"])
 
         await self._run.transaction(delete)
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.mongo.documents import CATEGORIES, GUARD, ORDERS, POSTS, PRODUCTS, USERS
+from storage.mongo.documents import CATEGORIES, GUARD, ORDERS, PICTURES, POSTS, PRODUCTS, USERS
+from storage.types.pictures import SIZES, column_of
 
 _ID = {"bsonType": ["int", "long"], "minimum": 1}
 _STRING = {"bsonType": "string"}
 _BOOL = {"bsonType": "bool"}
 _DATE = {"bsonType": "date"}
 _INT = {"bsonType": ["int", "long"]}
+_DIGEST = {"bsonType": "string", "pattern": "^[0-9a-f]{64}$"}
 
 
 def _object(**properties: dict[str, Any]) -> dict[str, Any]:
@@ -53,6 +55,12 @@ VALIDATORS: dict[str, dict[str, Any]] = {
         city=_STRING,
         city_key=_STRING,
         is_active=_BOOL,
+        picture={"bsonType": ["string", "null"], "pattern": "^[0-9a-f]{64}$"},
+        **{GUARD: _INT},
+    ),
+    PICTURES: _object(
+        digest=_DIGEST,
+        **{column_of(size): {"bsonType": "binData"} for size in SIZES},
         **{GUARD: _INT},
     ),
     POSTS: _object(

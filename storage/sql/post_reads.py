@@ -45,7 +45,12 @@ COLUMNS = columns_of(posts_table, tags=TagLinks())
 
 def posts_with_authors() -> Select[Any]:
     """Posts joined to their authors (many-to-one: one row per post)."""
-    author = [users_table.c[name].label(AUTHOR + name) for name in Author.model_fields]
+    # The author's stored fields (``image_url`` is derived from ``picture``).
+    author = [
+        users_table.c[name].label(AUTHOR + name)
+        for name in Author.model_fields
+        if name in users_table.c
+    ]
     return select(*shown(posts_table), *author).join(
         users_table, users_table.c.id == posts_table.c.author_id
     )

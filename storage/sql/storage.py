@@ -12,6 +12,7 @@ from storage.sql.database import Database
 from storage.sql.errors import translate_errors
 from storage.sql.instrumentation import instrument, pool_usage
 from storage.sql.orders import SqlOrderStore
+from storage.sql.pictures import SqlPictureStore
 from storage.sql.posts import SqlPostStore
 from storage.sql.products import SqlProductStore
 from storage.sql.tags import SqlTagStore
@@ -44,6 +45,7 @@ class SqlStorage:
         self.products = SqlProductStore(db)
         self.orders = SqlOrderStore(db)
         self.credentials = SqlCredentialStore(db)
+        self.pictures = SqlPictureStore(db)
         self.transfer = SqlTransferStore(db)
 
     async def ping(self) -> None:

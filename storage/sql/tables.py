@@ -21,7 +21,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, cast
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
@@ -65,6 +75,9 @@ def sorted_text(length: int) -> String:
 
 # MySQL's TEXT holds 65,535 bytes: less than 20,000 four-byte characters.
 LONG_TEXT = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+# Likewise its BLOB; a 256 px WebP of a noisy photo can pass 64 KiB (MEDIUMBLOB: 16 MiB).
+IMAGE = LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb")
+DIGEST_LENGTH = 64
 
 
 class Base(DeclarativeBase):
@@ -101,9 +114,27 @@ def key_column(max_length: int, *, unique: bool = False) -> Mapped[str]:
     return mapped_column(String(key_length(max_length)), unique=unique)
 
 
+class PictureRow(Timestamped, Base):
+    """A profile picture, once per content (``digest``), in every size; see ``PictureStore``.
+
+    One column per size, named by ``storage.types.pictures.column_of``.
+    """
+
+    __tablename__ = "pictures"
+    __table_args__ = TABLE_OPTIONS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(DIGEST_LENGTH), unique=True)
+    webp_64: Mapped[bytes] = mapped_column(IMAGE)
+    webp_128: Mapped[bytes] = mapped_column(IMAGE)
+    webp_256: Mapped[bytes] = mapped_column(IMAGE)
+
+
 class UserRow(Timestamped, Base):
     __tablename__ = "users"
     __table_args__ = (
+        # Which users name a picture: what deleting an unused one asks.
+        Index(None, "picture"),
         by("name"),
         by("name_key"),
         by("city_key"),
@@ -129,6 +160,11 @@ class UserRow(Timestamped, Base):
     password_hash: Mapped[str] = mapped_column(String(255), server_default="!")
     # Bumped when the password changes: tokens issued before carry an older one.
     token_version: Mapped[int] = mapped_column(server_default="0")
+    # The digest of the user's picture; NULL: the default picture. The key keeps a
+    # picture that a user names from being deleted, whatever runs concurrently.
+    picture: Mapped[str | None] = mapped_column(
+        String(DIGEST_LENGTH), ForeignKey("pictures.digest", ondelete="RESTRICT")
+    )
 
 
 post_tags = Table(
@@ -243,3 +279,4 @@ tags_table = cast(Table, TagRow.__table__)
 categories_table = cast(Table, CategoryRow.__table__)
 products_table = cast(Table, ProductRow.__table__)
 orders_table = cast(Table, OrderRow.__table__)
+pictures_table = cast(Table, PictureRow.__table__)

@@ -1,15 +1,16 @@
-"""Users on SQL."""
+"""Users on SQL (and the one rule about their pictures: an unused one is deleted)."""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, insert, or_, select
+from sqlalchemy import bindparam, delete, exists, insert, or_, select
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, NotFound
 from storage.messages import USER_NOT_FOUND, login_taken, logins_taken
 from storage.sql.database import Database, lock_row
 from storage.sql.queries import columns_of, paged, shown, total, where
-from storage.sql.tables import UserRow, users_table
+from storage.sql.tables import UserRow, pictures_table, users_table
 from storage.types import (
     USERS,
     NewUser,
@@ -97,7 +98,7 @@ class SqlUserStore:
 
     async def update(self, user_id: int, changes: UserUpdate, expected: str | None = None) -> User:
         async with self._db.write() as session:
-            row = await _locked_user(session, user_id)
+            row = await locked_user(session, user_id)
             ensure_current(User.model_validate(row), expected)
             fields = USERS.with_keys(changes.changes())
             if fields:
@@ -110,15 +111,19 @@ class SqlUserStore:
     async def delete(self, user_id: int, expected: str | None = None) -> None:
         # Posts (and their tag links) go with the user through ON DELETE CASCADE;
         # orders have no foreign key to users and stay as history.
-        async with self._db.write() as session:
-            if expected is not None:
-                ensure_current(User.model_validate(await _locked_user(session, user_id)), expected)
-            result = await session.execute(delete(UserRow).where(UserRow.id == user_id))
-            if result.rowcount == 0:  # type: ignore[attr-defined]
-                raise NotFound(USER_NOT_FOUND)
+        async def work(session: AsyncSession) -> None:
+            row = await locked_user(session, user_id)
+            ensure_current(User.model_validate(row), expected)
+            picture = row.picture
+            await session.execute(delete(UserRow).where(UserRow.id == user_id))
+            if picture is not None:
+                await drop_if_unused(session, picture)
+
+        await self._db.transaction(work)
 
 
-async def _locked_user(session: AsyncSession, user_id: int) -> UserRow:
+async def locked_user(session: AsyncSession, user_id: int) -> UserRow:
+    """The user's row, locked until the transaction ends. Raises ``NotFound``."""
     await lock_row(session, UserRow.id, user_id)
     row = await session.get(UserRow, user_id)
     if row is None:
@@ -138,3 +143,16 @@ async def _refuse_taken_logins(session: AsyncSession, data: list[NewUser]) -> No
     )
     if conflicts:
         raise Conflict(logins_taken(conflicts), details=conflicts)
+
+
+async def drop_if_unused(session: AsyncSession, digest: str) -> None:
+    """Delete picture ``digest`` if no user names it (the users' deletes and changes call it)."""
+    unused = delete(pictures_table).where(
+        pictures_table.c.digest == digest,
+        ~exists().where(users_table.c.picture == digest),
+    )
+    try:
+        async with session.begin_nested():
+            await session.execute(unused)
+    except sa_exc.IntegrityError:
+        pass  # a concurrent transaction named it and committed first: it stays

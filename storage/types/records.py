@@ -18,6 +18,7 @@ JSON with sorted keys, timestamps to the millisecond, money as exact text.
 
 from __future__ import annotations
 
+import base64
 import json
 from decimal import Decimal
 from typing import Annotated, ClassVar
@@ -28,6 +29,7 @@ from storage.money import CENT
 from storage.types.catalog import CATEGORIES, PRODUCTS
 from storage.types.common import Id, UtcDatetime
 from storage.types.orders import ORDERS, OrderStatus
+from storage.types.pictures import PICTURES, Digest
 from storage.types.posts import POSTS
 from storage.types.schema import Listing
 from storage.types.users import USERS, Role
@@ -40,6 +42,15 @@ ExactMoney = Annotated[
 ]
 """An amount with exactly two decimals, the same whichever store it was read from."""
 
+Blob = Annotated[
+    bytes,
+    # Base64 in canonical JSON: the bytes of an image are not text.
+    PlainSerializer(
+        lambda data: base64.b64encode(data).decode(), return_type=str, when_used="json"
+    ),
+]
+"""Binary data, stored as is (SQL: a blob column; MongoDB: BinData)."""
+
 
 class Record(BaseModel):
     """Fields every stored resource has; ``listing`` names the resource and its keys."""
@@ -48,6 +59,8 @@ class Record(BaseModel):
 
     listing: ClassVar[Listing]
     """The resource's declarations: its name (``listing.resource``) and its key fields."""
+    batch_size: ClassVar[int | None] = None
+    """The most records of this kind a copy moves in one batch (None: the copy's own size)."""
 
     id: Id
     created_at: UtcDatetime
@@ -66,6 +79,22 @@ class Record(BaseModel):
         )
 
 
+class PictureRecord(Record):
+    """A stored picture: its content address and the WebP image of every size.
+
+    ``batch_size`` keeps a batch of them to a few megabytes (one SQL statement
+    or bulk write; MariaDB's default packet limit is 16 MiB).
+    """
+
+    listing = PICTURES
+    batch_size = 100
+
+    digest: Digest
+    webp_64: Blob
+    webp_128: Blob
+    webp_256: Blob
+
+
 class UserRecord(Record):
     """A user as stored."""
 
@@ -82,6 +111,8 @@ class UserRecord(Record):
     """Argon2id (or ``!``: cannot log in): copied as is, so every password keeps working."""
     token_version: int = Field(ge=0)
     """Kept, so tokens issued before the copy stay as valid (or not) as they were."""
+    picture: Digest | None
+    """The digest of the user's picture (a ``PictureRecord``), None for the default one."""
 
 
 class PostRecord(Record):
@@ -153,6 +184,7 @@ class Census(BaseModel):
 
 
 RECORDS: tuple[type[Record], ...] = (
+    PictureRecord,
     UserRecord,
     PostRecord,
     CategoryRecord,

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from storage.types.common import NORMALISED, Input, ListQuery, Patch, Resource, key_fits
+from storage.types.pictures import DEFAULT_SIZE, SIZES, picture_url
 from storage.types.schema import Filter, Listing, sort_fields
 from storage.types.text import fold
 
@@ -156,6 +157,20 @@ class PasswordChange(Input):
     new_password: Password
 
 
+IMAGE_URL = (
+    f"Path (from the API's root) of the profile picture, {DEFAULT_SIZE} px square WebP; "
+    f"the same path ending in another of {', '.join(map(str, SIZES))} serves that size."
+)
+
+
+def _with_image_url[M: Author | UserPublic](model: M) -> M:
+    # ``image_url`` follows ``picture`` when a store sets it; when the model is
+    # rebuilt from its own JSON (FastAPI does), ``picture`` is gone and the URL stays.
+    if model.picture is not None:
+        model.image_url = picture_url(model.picture)
+    return model
+
+
 class Author(BaseModel):
     """A user as a post shows them: who, not how to reach them."""
 
@@ -165,6 +180,13 @@ class Author(BaseModel):
     username: str
     name: str
     version: int = Field(default=1, exclude=True)
+    picture: str | None = Field(default=None, exclude=True)
+    """The digest of the user's picture, or None for the default one."""
+    image_url: str = Field(default=picture_url(None), description=IMAGE_URL)
+
+    @model_validator(mode="after")
+    def _locate_picture(self) -> Author:
+        return _with_image_url(self)
 
 
 class UserPublic(Resource):
@@ -175,6 +197,13 @@ class UserPublic(Resource):
     age: int
     city: str
     is_active: bool
+    picture: str | None = Field(default=None, exclude=True)
+    """The digest of the user's picture, or None for the default one."""
+    image_url: str = Field(default=picture_url(None), description=IMAGE_URL)
+
+    @model_validator(mode="after")
+    def _locate_picture(self) -> UserPublic:
+        return _with_image_url(self)
 
 
 class User(UserPublic):
@@ -186,12 +215,19 @@ class User(UserPublic):
     def public(self) -> UserPublic:
         """This user as anyone else may see them."""
         return UserPublic.model_validate(
-            self.model_dump(exclude={"email", "role"}) | {"version": self.version}
+            self.model_dump(exclude={"email", "role"})
+            | {"version": self.version, "picture": self.picture}
         )
 
     def author(self) -> Author:
         """This user as a post embeds them."""
-        return Author(id=self.id, username=self.username, name=self.name, version=self.version)
+        return Author(
+            id=self.id,
+            username=self.username,
+            name=self.name,
+            version=self.version,
+            picture=self.picture,
+        )
 
 
 class Credentials(BaseModel):
