@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+import psutil
 
 from storage.factory import migrate_storage
 
@@ -182,6 +183,19 @@ def served(env: Mapping[str, str], *args: str, timeout: float = 30) -> Iterator[
             server.output = log.read()
 
 
+def listens_on(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds a listening TCP socket on ``port``.
+
+    Another program may take a port between ``free_port()`` and the server's
+    bind; then whatever answers there is not the server under test.
+    """
+    try:
+        sockets = psutil.Process(pid).net_connections(kind="tcp")
+    except psutil.NoSuchProcess:
+        return False
+    return any(s.status == psutil.CONN_LISTEN and s.laddr and s.laddr.port == port for s in sockets)
+
+
 def _wait_until_served(
     server: Server, process: subprocess.Popen[str], log: IO[str], timeout: float
 ) -> None:
@@ -189,7 +203,9 @@ def _wait_until_served(
     while True:
         try:
             httpx.get(f"{server.url}/health", timeout=2)
-            return
+            if listens_on(process.pid, server.port):
+                return
+            raise httpx.TransportError("another program answers on the port")
         except httpx.TransportError:
             if process.poll() is not None:
                 log.seek(0)

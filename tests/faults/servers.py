@@ -62,10 +62,26 @@ def _private_dir(prefix: str, owner: str) -> Path:
 
 
 def signal_all(pids: list[int], sig: signal.Signals) -> None:
-    """Send ``sig`` to each of ``pids`` (processes this test started), ignoring ones gone."""
+    """Send ``sig`` to each of ``pids`` (processes this test started), ignoring ones gone.
+
+    After SIGSTOP, return only once each process is stopped: ``kill`` returns
+    when the signal is queued, and on a busy machine a process may still run
+    a moment after that (long enough, once, to answer a health check).
+    """
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
+    if sig == signal.SIGSTOP:
+        wait_until(lambda: all(_stopped_or_gone(pid) for pid in pids), "SIGSTOP", 10)
+
+
+def _stopped_or_gone(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    # The state is the first field after the command name, which is in parentheses.
+    return stat.rpartition(")")[2].split()[0] in {"T", "t", "Z", "X"}
 
 
 def wait_until(condition: object, what: str, seconds: float = START_SECONDS) -> None:

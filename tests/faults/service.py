@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from tests.faults.servers import ROOT, free_port
+from tests.servers import listens_on
 
 START_SECONDS = 60.0
 
@@ -59,10 +60,13 @@ class Service:
         deadline = time.monotonic() + START_SECONDS
         while True:
             try:
-                if httpx.get(f"{self.base_url}/", timeout=2).status_code == 200:
-                    return
+                answered = httpx.get(f"{self.base_url}/", timeout=2).status_code == 200
             except httpx.TransportError:
-                pass
+                answered = False
+            # Another program may have taken the port between free_port() and
+            # the bind: then the answer is not ours, and the test must not go on.
+            if answered and listens_on(self.process.pid, self.port):
+                return
             if self.process.poll() is not None:
                 raise RuntimeError(f"the service exited: {self.log.read_text()[-3000:]}")
             if time.monotonic() > deadline:
