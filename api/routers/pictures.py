@@ -65,11 +65,17 @@ REJECTED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def upload_allowance(picture_max_bytes: int) -> Allowance:
-    """The body limit of picture uploads: the file's limit plus the multipart framing."""
+def upload_allowance(
+    picture_max_bytes: int, method: str = "PUT", path: re.Pattern[str] = UPLOAD_PATH
+) -> Allowance:
+    """The body limit of a picture upload route: the file's limit plus the multipart framing.
+
+    By default this API's ``PUT /users/{id}/picture``; a page's upload form
+    names its own ``method`` and ``path`` (``BodySizeLimit`` in ``api.main``).
+    """
     return Allowance(
-        method="PUT",
-        path=UPLOAD_PATH,
+        method=method,
+        path=path,
         max_bytes=picture_max_bytes + MULTIPART_OVERHEAD,
         message=too_large(picture_max_bytes),
     )
