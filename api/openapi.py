@@ -4,8 +4,8 @@ FastAPI documents each route from its signature. What the layer around the
 routes adds is written here, once, so the document says exactly what the
 service answers:
 
-- an operation with a body may answer 413 (``api.limits``) and 415
-  (``api.strict_route``), besides the 422 FastAPI documents;
+- an operation with a body may answer 413 (``api.limits``) and, if the body
+  is JSON, 415 (``api.strict_route``), besides the 422 FastAPI documents;
 - every query parameter may be sent empty, meaning absent (``api.strict_route``):
   ``allowEmptyValue``;
 - a partial update (``storage.types.common.Patch``) refuses ``null`` except for
@@ -50,7 +50,10 @@ def complete(document: OpenAPI) -> None:
     for operation in _operations(document):
         if "requestBody" in operation:
             responses = operation.setdefault("responses", {})
+            takes_json = "application/json" in operation["requestBody"].get("content", {})
             for status, description in BODY_ERRORS.items():
+                if status == "415" and not takes_json:
+                    continue  # a form (the login, a picture upload) is parsed as a form
                 responses.setdefault(status, {"description": description, "content": error})
         for parameter in operation.get("parameters", []):
             if parameter.get("in") == "query":

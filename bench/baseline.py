@@ -41,6 +41,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from api.pagination import Cursors
 from api.settings import Settings
 from storage.types import PostQuery
+from storage.types.pictures import picture_url
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -98,6 +99,7 @@ def user_json(row: Sequence[Any], stamp: Stamp) -> Json:
         "age": row[5],
         "city": row[6],
         "is_active": bool(row[7]),
+        "image_url": picture_url(row[8]),
     }
 
 
@@ -112,12 +114,13 @@ def user_document_json(doc: Document) -> Json:
         "age": doc["age"],
         "city": doc["city"],
         "is_active": doc["is_active"],
+        "image_url": picture_url(doc["picture"]),
     }
 
 
-def author_json(user_id: int, username: str, name: str) -> Json:
-    """A post's author as the API embeds it: who, not how to reach them."""
-    return {"id": user_id, "username": username, "name": name}
+def author_json(user_id: int, username: str, name: str, picture: str | None) -> Json:
+    """A post's author as the API embeds it: who, not how to reach them, and their picture."""
+    return {"id": user_id, "username": username, "name": name, "image_url": picture_url(picture)}
 
 
 # The API's cursor for the next page: the same signature work the API does.
@@ -139,14 +142,14 @@ def page_json(items: list[Json], total: int, skip: int, limit: int) -> Json:
 # --- SQL ------------------------------------------------------------------------
 
 # The same statements on every dialect; only the placeholders differ ({} below).
-USER_COLUMNS = "id, created_at, updated_at, username, name, age, city, is_active"
+USER_COLUMNS = "id, created_at, updated_at, username, name, age, city, is_active, picture"
 USER_SQL = f"SELECT {USER_COLUMNS} FROM users WHERE id = {{}}"
 COUNT_SQL = "SELECT count(*) FROM posts"
 # The page's ids picked from posts alone, then the authors joined to them: the
 # API's statement shape (joining first makes MariaDB sort every post).
 PAGE_SQL = (
     "SELECT p.id, p.created_at, p.updated_at, p.title, p.content, p.published, "
-    "u.id, u.username, u.name "
+    "u.id, u.username, u.name, u.picture "
     "FROM (SELECT id FROM posts ORDER BY id LIMIT {} OFFSET {}) AS page "
     "JOIN posts AS p ON p.id = page.id JOIN users AS u ON u.id = p.author_id "
     "ORDER BY p.id"
@@ -180,7 +183,7 @@ def sql_page(
             "content": row[4],
             "published": bool(row[5]),
             "tags": names.get(row[0], []),
-            "author": author_json(row[6], row[7], row[8]),
+            "author": author_json(row[6], row[7], row[8], row[9]),
         }
         for row in rows
     ]
@@ -339,7 +342,7 @@ class MysqlReads:
 class MongoReads:
     """MongoDB through PyMongo's async client, on the API's documents.
 
-    users ``{_id, name, email, age, city, is_active, created_at, updated_at}``;
+    users ``{_id, name, email, age, city, is_active, picture, created_at, updated_at}``;
     posts ``{_id, title, content, published, tags, author_id, created_at,
     updated_at}`` with ``tags`` stored already sorted. Datetimes come back naive
     UTC (no ``tz_aware``: the same instant, less work).
@@ -380,7 +383,9 @@ class MongoReads:
         author_ids = sorted({doc["author_id"] for doc in docs})
         found = await users.find({"_id": {"$in": author_ids}}).to_list() if author_ids else []
         authors = {
-            author["_id"]: author_json(author["_id"], author["username"], author["name"])
+            author["_id"]: author_json(
+                author["_id"], author["username"], author["name"], author["picture"]
+            )
             for author in found
         }
         items = [

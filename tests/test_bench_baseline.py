@@ -8,12 +8,14 @@ the in-process Mongo double the baseline reads the API's own (in-memory) databas
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from PIL import Image
 
 from bench.baseline import SqliteReads, baseline_app, create_baseline_app
 from tests.accounts import admin_token
@@ -35,12 +37,17 @@ PATHS = [
 
 
 async def seed(client: httpx.AsyncClient) -> None:
-    """Users (one inactive, non-ASCII text) and 25 posts, some without tags, some published."""
+    """Users (one inactive, one with a picture, non-ASCII text) and 25 posts, some without tags."""
     authors = [
         await new_user(client, email=f"author{i}@example.com", name=f"Autor Nº{i} «é»", age=20 + i)
         for i in range(7)
     ]
     await new_user(client, email="idle@example.com", is_active=False, city="Zürich")
+    # User 7 has a picture of their own (the others the default one).
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), "teal").save(picture, "PNG")
+    files = {"picture": ("me.png", picture.getvalue(), "image/png")}
+    assert (await client.put(f"/users/{authors[5]['id']}/picture", files=files)).status_code == 200
     for i in range(25):
         tags = [] if i % 4 == 0 else ["Zeta", f"tag{i % 5}", "alpha", f"ÉTÉ{i % 2}"]
         await new_post(

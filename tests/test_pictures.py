@@ -6,6 +6,7 @@ what a browser would get.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import struct
@@ -14,9 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from PIL import Image
 
 from api.pictures.processing import EMPTY, NOT_AN_IMAGE, TOO_MANY_PIXELS, UNREADABLE
+from storage.types.records import PictureRecord
 from tests.accounts import bearer, sign_up_body, token_for
 from tests.helpers import created, new_post, new_user
 
@@ -435,3 +438,29 @@ async def test_deleting_a_user_deletes_their_picture_unless_shared(
 async def test_unknown_pictures_and_sizes_are_404(anonymous: httpx.AsyncClient, path: str) -> None:
     response = await anonymous.get(path)
     assert response.status_code == 404 and response.json()["detail"]
+
+
+async def test_concurrent_changes_keep_exactly_the_pictures_in_use(
+    app: FastAPI, anonymous: httpx.AsyncClient
+) -> None:
+    # Few enough that the stand-in, which runs one transaction at a time, stays
+    # within DB_TIMEOUT on a loaded machine; PostgreSQL and MariaDB really interleave them.
+    users = [await account(anonymous, f"user{i}") for i in range(4)]
+    shared = [photo("PNG", seed=7), photo("PNG", seed=8), photo("JPEG", seed=9)]
+
+    async def churn(index: int, user: dict[str, Any], auth: dict[str, str]) -> None:
+        for step in range(3):
+            response = await upload(anonymous, user["id"], shared[(index + step) % 3], auth)
+            assert response.status_code == 200, response.text
+            if (index + step) % 3 == 0:
+                removed = await anonymous.delete(f"/users/{user['id']}/picture", headers=auth)
+                assert removed.status_code == 200, removed.text
+
+    await asyncio.gather(*(churn(i, user, auth) for i, (user, auth) in enumerate(users)))
+    shown = [(await anonymous.get(f"/users/{user['id']}")).json() for user, _ in users]
+    in_use = {user["image_url"] for user in shown} - {DEFAULT_URL}
+    assert in_use  # the last step of most users is an upload
+    for url in in_use:
+        assert (await anonymous.get(url)).status_code == 200
+    stored = await app.state.storage.transfer.census(PictureRecord)
+    assert stored.count == len(in_use)

@@ -4,7 +4,8 @@ The previous version (SQL revision 0002, Mongo schema 1) lower-cased emails
 and category keys with each store's own rules, had no search keys, and (on
 Mongo) no transaction guards. Its data is written here in its own shape, the
 database is migrated, and the service must then answer as if the data had
-been written by this version: every row kept (SQLite rebuilds tables with
+been written by this version (every user with the default picture, and able
+to set one): every row kept (SQLite rebuilds tables with
 foreign keys off, so a rebuilt ``users`` does not cascade into ``posts``),
 keys backfilled, tags folded and merged, ids continuing.
 """
@@ -12,6 +13,7 @@ keys backfilled, tags folded and merged, ids continuing.
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from PIL import Image
 from sqlalchemy import text
 
 from api.main import create_app
@@ -202,6 +205,14 @@ async def check_migrated(client: httpx.AsyncClient) -> None:
     new = await client.post("/users", json=sign_up_body("new@example.com", name="New"))
     # Ids continue after the migrated ones (a refused insert may have used one up).
     assert new.status_code == 201 and new.json()["id"] > 2
+    # Everyone has the default picture, and may set one.
+    assert (await client.get("/users/2")).json()["image_url"] == "/pictures/default/256"
+    picture = io.BytesIO()
+    Image.new("RGB", (30, 20), "purple").save(picture, "PNG")
+    files = {"picture": ("me.png", picture.getvalue(), "image/png")}
+    uploaded = await client.put("/users/2/picture", files=files)
+    assert uploaded.status_code == 200, uploaded.text
+    assert (await client.get(uploaded.json()["image_url"])).status_code == 200
     assert (await client.delete("/categories/1")).status_code == 409  # the product still uses it
     assert (await client.delete("/users/1")).status_code == 204
     assert await items(client, "/posts") == [2]  # cascade still works after the rebuild

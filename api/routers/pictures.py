@@ -33,7 +33,7 @@ from storage.messages import PICTURE_NOT_FOUND
 from storage.types import User
 from storage.types.pictures import DIGEST_PATTERN, MEDIA_TYPE, SIZES
 
-router = APIRouter(tags=["pictures"], route_class=StrictRoute)
+router = APIRouter(route_class=StrictRoute)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 DEFAULT_CACHE = "public, max-age=86400"
@@ -61,19 +61,21 @@ WEBP: dict[int | str, dict[str, Any]] = {
 }
 REJECTED: dict[int | str, dict[str, Any]] = {
     413: {"description": "The file is over PICTURE_MAX_BYTES", "model": ErrorBody},
-    422: {
-        "description": "Not a JPEG, PNG or WebP image, damaged, or too many pixels "
-        "(`detail[0].msg` says which), or no `picture` field"
-    },
     400: {"description": "The body is not a well-formed multipart form", "model": ErrorBody},
 }
 
 
-def upload_allowance(picture_max_bytes: int) -> Allowance:
-    """The body limit of picture uploads: the file's limit plus the multipart framing."""
+def upload_allowance(
+    picture_max_bytes: int, method: str = "PUT", path: re.Pattern[str] = UPLOAD_PATH
+) -> Allowance:
+    """The body limit of a picture upload route: the file's limit plus the multipart framing.
+
+    By default this API's ``PUT /users/{id}/picture``; a page's upload form
+    names its own ``method`` and ``path`` (``BodySizeLimit`` in ``api.main``).
+    """
     return Allowance(
-        method="PUT",
-        path=UPLOAD_PATH,
+        method=method,
+        path=path,
         max_bytes=picture_max_bytes + MULTIPART_OVERHEAD,
         message=too_large(picture_max_bytes),
     )
@@ -97,6 +99,9 @@ async def set_picture(
 ) -> User:
     """Set a user's picture (oneself, or anyone for admins); the user, with its new `image_url`.
 
+    A 422 says why the file is not taken in `detail[0].msg` (`loc`:
+    `["body", "picture"]`): not a JPEG, PNG or WebP image, damaged or
+    incomplete, or over 25 megapixels; or the form has no `picture` file.
     The type is decided by the content (not the file name or its media type);
     the image is cropped to a centred square, stored in every size as WebP, and
     nothing else of the file (EXIF with GPS, ICC, comments) is kept. Users who
@@ -120,6 +125,7 @@ async def delete_picture(
 
 @router.get(
     "/pictures/default/{size}",
+    tags=["pictures"],
     response_class=Response,
     responses={**WEBP, **responses(304, 404)},
 )
@@ -133,6 +139,7 @@ async def get_default_picture(size: Size, if_none_match: IfNoneMatch = None) -> 
 
 @router.get(
     "/pictures/{digest}/{size}",
+    tags=["pictures"],
     response_class=Response,
     responses={**WEBP, **responses(304, 404, 503)},
 )

@@ -5,14 +5,15 @@ written (inserted, or its ``txn_guard`` bumped if stored already), the user
 names it, and the user's previous picture is deleted if no user names it any
 more. Writing the picture's document makes a concurrent transaction that
 deletes it conflict with this one (one of them is retried), so a picture a
-user names is never deleted.
+user names is never deleted; two uploads inserting the same new picture meet
+at the unique index on ``digest``, and the loser runs again and finds it.
 """
 
 from __future__ import annotations
 
 from pymongo import ReturnDocument
 
-from storage.errors import NotFound
+from storage.errors import Conflict, NotFound
 from storage.messages import PICTURE_NOT_FOUND, USER_NOT_FOUND
 from storage.mongo.documents import (
     GUARD,
@@ -68,7 +69,12 @@ class MongoPictureStore:
             )
             return await self._name(session, user_id, picture.digest)
 
-        return await self._run.transaction(work)
+        try:
+            return await self._run.transaction(work)
+        except Conflict:
+            # The same picture was inserted by a concurrent upload first (the unique
+            # index on ``digest`` decided): it is stored now, so this attempt finds it.
+            return await self._run.transaction(work)
 
     async def remove(self, user_id: int) -> User:
         return await self._run.transaction(lambda session: self._name(session, user_id, None))

@@ -1,8 +1,10 @@
 """Profile pictures on SQL: the ``pictures`` table and ``users.picture``.
 
-Setting a picture locks the user's row, then the picture's (inserting it if no
-user has it yet), so a concurrent transaction cannot delete a picture between
-our finding it and our user naming it. Deleting a picture nobody names is
+Setting a picture locks the picture's row (inserting it if no user has it
+yet), then the user's, so a concurrent transaction cannot delete the picture
+between our finding it and our user naming it. (Two users swapping pictures
+at once can deadlock on those locks; ``Database.transaction`` runs the loser
+again.) A user that does not exist rolls it all back. Deleting a picture nobody names is
 ``DELETE … WHERE NOT EXISTS (a user naming it)``; the foreign key from
 ``users.picture`` backs it up: if a concurrent transaction named it meanwhile,
 the delete fails inside a savepoint and the picture simply stays.

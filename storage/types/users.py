@@ -174,7 +174,10 @@ def _with_image_url[M: Author | UserPublic](model: M) -> M:
 class Author(BaseModel):
     """A user as a post shows them: who, not how to reach them."""
 
-    model_config = ConfigDict(from_attributes=True)
+    # Responses always carry ``image_url``: documented as required, default or not.
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_serialization_defaults_required=True
+    )
 
     id: int
     username: str
@@ -191,6 +194,11 @@ class Author(BaseModel):
 
 class UserPublic(Resource):
     """A user as anyone may read them: no email, no role."""
+
+    # Responses always carry ``image_url`` (and a user's ``role``): documented as required.
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_serialization_defaults_required=True
+    )
 
     username: str
     name: str
