@@ -92,7 +92,8 @@ async def test_post_tag_and_user_pages(app: FastAPI, client: httpx.AsyncClient) 
         assert "<h1>Notes on the engine</h1>" in page.text
         assert "<p>Second paragraph here.</p>" in page.text
         assert 'href="/t/history"' in page.text and 'href="/t/math"' in page.text
-        assert 'src="/pictures/default/256"' in page.text
+        # A 32 px avatar fetches the 64 px image, not the 256 px one.
+        assert 'src="/pictures/default/64"' in page.text
         assert "Edit this post" not in page.text
         tagged = await web.get("/t/math")
         assert tagged.status_code == 200 and "Notes on the engine" in tagged.text
@@ -541,6 +542,8 @@ async def test_profile_picture_upload_and_removal(app: FastAPI) -> None:
         assert done.status_code == 303
         picture = re.search(r'src="(/pictures/[0-9a-f]{64}/256)"', (await web.get("/u/pixel")).text)
         assert picture
+        avatar = picture.group(1).removesuffix("/256") + "/64"
+        assert (await web.get(avatar)).status_code == 200
         image = await web.get(picture.group(1))
         assert image.status_code == 200 and image.headers["content-type"] == "image/webp"
         account = await web.get("/account")

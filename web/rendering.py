@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from storage.types.pictures import DEFAULT_SIZE, SIZES
 from web import csrf
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -71,9 +72,19 @@ def paragraphs(text: str) -> list[str]:
     return [part.strip() for part in _BLANK_LINE.split(text) if part.strip()]
 
 
-def picture_of(person: object) -> str:
-    """The picture of a user or author: theirs once the API has one, else the default."""
-    return safe_url(getattr(person, "image_url", None) or DEFAULT_PICTURE)
+def picture_of(person: object, size: int = DEFAULT_SIZE) -> str:
+    """The picture of a user or author at ``size`` px (one of ``SIZES``).
+
+    ``image_url`` names the largest size; the others differ only in the last
+    segment, so a 32 px avatar fetches the 64 px image (sharp on a 2x screen),
+    not the 256 px one.
+    """
+    url = getattr(person, "image_url", None)
+    if not url:
+        return DEFAULT_PICTURE
+    if size in SIZES:
+        url = f"{url.rpartition('/')[0]}/{size}"
+    return safe_url(url)
 
 
 class Pages:
