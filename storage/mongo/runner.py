@@ -78,7 +78,8 @@ class Runner:
             while True:
                 try:
                     with translate_errors(duplicate=duplicate):
-                        return await work()
+                        async with self._gate():
+                            return await work()
                 except Unavailable as exc:
                     if not _retryable(exc, deadline):
                         raise
