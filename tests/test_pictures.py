@@ -495,3 +495,46 @@ async def test_concurrent_uploads_on_the_standin_file_engine(tmp_path: Path) -> 
     await migrate_storage("mongo", database_url="", mongo_url=url)
     async with running_app(case, url) as application, http_client(application) as client:
         await ten_uploads_at_once(client)
+
+
+QUICK_DEADLINE = {
+    "db_timeout": 1.0,
+    "db_connect_timeout": 1.0,
+    "db_pool_timeout": 1.0,
+    "db_statement_timeout": 1.0,
+}
+
+
+async def test_an_upload_past_the_deadline_is_503_and_leaves_nothing_behind(
+    backend: BackendCase, database_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The transaction has written the picture when the deadline passes: it must be
+    # rolled back (on MongoDB: aborted, although the deadline that would bound the
+    # abort has passed too), or the stand-in kept it open and later committed it.
+    from storage.mongo.pictures import MongoPictureStore
+    from storage.sql import pictures as sql_pictures
+
+    url = database_urls[backend.id]
+    async with (
+        running_app(backend, url, **QUICK_DEADLINE) as application,
+        http_client(application) as client,
+    ):
+        user, auth = await account(client, "late")
+        # The step after the picture's write, on each store.
+        owner: Any = MongoPictureStore if backend.backend == "mongo" else sql_pictures
+        original = owner._name
+
+        async def stalled(*args: Any) -> Any:
+            await asyncio.sleep(1.5)
+            return await original(*args)
+
+        monkeypatch.setattr(owner, "_name", stalled)
+        late = await upload(client, user["id"], photo("PNG", seed=1), auth)
+        assert late.status_code == 503, late.text
+        monkeypatch.undo()
+        census = application.state.storage.transfer.census
+        assert (await census(PictureRecord)).count == 0
+        shown = (await client.get(f"/users/{user['id']}")).json()["image_url"]
+        assert shown == DEFAULT_URL
+        await uploaded(client, user["id"], photo("PNG", seed=2), auth)
+        assert (await census(PictureRecord)).count == 1
