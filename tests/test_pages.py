@@ -548,3 +548,19 @@ async def test_profile_picture_upload_and_removal(app: FastAPI) -> None:
         removed = await submit(web, "/account/picture/remove", {}, form_page="/account")
         assert removed.status_code == 303
         assert 'src="/pictures/default/256"' in (await web.get("/u/pixel")).text
+
+
+async def test_form_numbers_take_ascii_digits_only_as_the_api_does(app: FastAPI) -> None:
+    # Python's int() reads "٣٦" (Arabic-Indic digits) as 36; the API's models refuse it.
+    async with browser(app) as web:
+        fields = {
+            "username": "digits",
+            "password": "correct horse battery",
+            "name": "Digit Person",
+            "email": "digits@example.com",
+        }
+        refused = await submit(web, "/signup", {**fields, "age": "٣٦"})
+        assert refused.status_code == 422 and 'id="f-age-error"' in refused.text
+        shop = await web.get("/shop", params={"category_id": "٣"})
+        assert shop.status_code == 400 and "valid integer" in shop.text
+        assert (await submit(web, "/signup", {**fields, "age": " 36 "})).status_code == 303
