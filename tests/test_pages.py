@@ -23,7 +23,14 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 async def test_root_serves_json_to_api_clients_and_the_home_page_to_browsers(
     app: FastAPI, anonymous: httpx.AsyncClient
 ) -> None:
-    for accept in (None, "*/*", "application/json", "application/json, text/html;q=0.5"):
+    for accept in (
+        None,
+        "*/*",
+        "application/json",
+        "application/json, text/html;q=0.5",
+        "text/html;q=NaN",
+        "text/html;q=1e999",
+    ):
         headers = {"Accept": accept} if accept else {}
         response = await anonymous.get("/", headers=headers)
         assert response.status_code == 200
