@@ -571,3 +571,25 @@ async def test_form_numbers_take_ascii_digits_only_as_the_api_does(app: FastAPI)
         shop = await web.get("/shop", params={"category_id": "٣"})
         assert shop.status_code == 400 and "valid integer" in shop.text
         assert (await submit(web, "/signup", {**fields, "age": " 36 "})).status_code == 303
+
+
+async def test_a_form_over_the_body_limit_is_a_413_page(app: FastAPI) -> None:
+    # A browser sends Content-Length, so an oversize form is refused before any route
+    # takes it: still a page for people (as when it streams past the limit), JSON for the API.
+    async with browser(app) as web:
+        token = await csrf_token(web, "/signup")
+        padding = "x" * (2 * 1024 * 1024)
+        refused = await web.post("/signup", data={"csrf_token": token, "name": padding})
+        assert refused.status_code == 413
+        assert refused.headers["content-type"].startswith("text/html")
+        assert "<h1>Too large</h1>" in refused.text and "content-security-policy" in refused.headers
+        await sign_up(web, "bulky")
+        token = await csrf_token(web, "/account")
+        huge = b"\x89PNG" + bytes(5 * 1024 * 1024)
+        picture = await web.post(
+            "/account/picture", data={"csrf_token": token}, files={"picture": ("a.png", huge)}
+        )
+        assert picture.status_code == 413 and "The picture is too large" in text_of(picture)
+        assert picture.headers["content-type"].startswith("text/html")
+        api = await web.post("/users", content=padding, headers={"Accept": "application/json"})
+        assert api.status_code == 413 and api.json()["detail"].startswith("Request body too large")
