@@ -4,18 +4,24 @@ FastAPI's own ``max_body_size`` answers a declared oversize body with a plain
 text "Content Too Large"; this keeps the API's ``{"detail": ...}`` shape and
 says what the limit is. An upload route may take more (``Allowance``: a
 picture upload takes ``PICTURE_MAX_BYTES`` plus the multipart framing) while
-every other route keeps ``MAX_BODY_BYTES``.
+every other route keeps ``MAX_BODY_BYTES``. A body refused by its declared
+length is answered before any route takes it, so whoever installs the limit
+may answer people with a page instead (``refusal``: the pages' 413).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from fastapi import HTTPException
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+Refusal = Callable[[Scope, str], Response | None]
+"""Another answer to a refused request (its scope, the message), or None for the JSON one."""
 
 
 @dataclass(frozen=True)
@@ -32,10 +38,17 @@ class Allowance:
 class BodySizeLimit:
     """ASGI middleware: a body over ``max_bytes`` gets 413, whether announced or streamed."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, allowances: Sequence[Allowance] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        allowances: Sequence[Allowance] = (),
+        refusal: Refusal | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.allowances = tuple(allowances)
+        self.refusal = refusal
 
     def _limit(self, scope: Scope) -> tuple[int, str]:
         """The largest body this request may send, and what a 413 says."""
@@ -51,6 +64,11 @@ class BodySizeLimit:
         max_bytes, refusal = self._limit(scope)
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > max_bytes:
+            page = self.refusal(scope, refusal) if self.refusal else None
+            if page is not None:
+                page.headers["connection"] = "close"
+                await page(scope, receive, send)
+                return
             await self._refuse(send, refusal)
             return
 

@@ -35,6 +35,7 @@ from api.settings import Settings
 from storage.factory import open_storage
 from web import install_pages
 from web import pictures as page_pictures
+from web.errors import refusal_page
 
 logger = logging.getLogger("api")
 
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pictures.upload_allowance(settings.picture_max_bytes),
             page_pictures.upload_allowance(settings.picture_max_bytes),
         ],
+        refusal=refusal_page,
     )
     app.add_middleware(MethodNotAllowed, openapi_paths=lambda: app.openapi()["paths"])
     # Added last, so it is the outermost of the app's middleware: it sees every

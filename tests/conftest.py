@@ -127,13 +127,13 @@ def backend(request: pytest.FixtureRequest) -> BackendCase:
 
 
 @asynccontextmanager
-async def running_app(case: BackendCase, url: str) -> AsyncIterator[FastAPI]:
+async def running_app(case: BackendCase, url: str, **overrides: Any) -> AsyncIterator[FastAPI]:
     """The app on ``case``'s backend at ``url``, lifespan started, database emptied.
 
     The emptied database holds one account: the admin the ``client`` fixture
-    acts as (``tests.accounts.ADMIN``, user id 1).
+    acts as (``tests.accounts.ADMIN``, user id 1). ``overrides`` are settings.
     """
-    application = create_app(settings_for(case, url))
+    application = create_app(settings_for(case, url, **overrides))
     async with LifespanManager(application):
         await reset_storage(application.state.storage)
         await create_admin(application)

@@ -23,7 +23,14 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 async def test_root_serves_json_to_api_clients_and_the_home_page_to_browsers(
     app: FastAPI, anonymous: httpx.AsyncClient
 ) -> None:
-    for accept in (None, "*/*", "application/json", "application/json, text/html;q=0.5"):
+    for accept in (
+        None,
+        "*/*",
+        "application/json",
+        "application/json, text/html;q=0.5",
+        "text/html;q=NaN",
+        "text/html;q=1e999",
+    ):
         headers = {"Accept": accept} if accept else {}
         response = await anonymous.get("/", headers=headers)
         assert response.status_code == 200
@@ -551,3 +558,41 @@ async def test_profile_picture_upload_and_removal(app: FastAPI) -> None:
         removed = await submit(web, "/account/picture/remove", {}, form_page="/account")
         assert removed.status_code == 303
         assert 'src="/pictures/default/256"' in (await web.get("/u/pixel")).text
+
+
+async def test_form_numbers_take_ascii_digits_only_as_the_api_does(app: FastAPI) -> None:
+    # Python's int() reads "٣٦" (Arabic-Indic digits) as 36; the API's models refuse it.
+    async with browser(app) as web:
+        fields = {
+            "username": "digits",
+            "password": "correct horse battery",
+            "name": "Digit Person",
+            "email": "digits@example.com",
+        }
+        refused = await submit(web, "/signup", {**fields, "age": "٣٦"})
+        assert refused.status_code == 422 and 'id="f-age-error"' in refused.text
+        shop = await web.get("/shop", params={"category_id": "٣"})
+        assert shop.status_code == 400 and "valid integer" in shop.text
+        assert (await submit(web, "/signup", {**fields, "age": " 36 "})).status_code == 303
+
+
+async def test_a_form_over_the_body_limit_is_a_413_page(app: FastAPI) -> None:
+    # A browser sends Content-Length, so an oversize form is refused before any route
+    # takes it: still a page for people (as when it streams past the limit), JSON for the API.
+    async with browser(app) as web:
+        token = await csrf_token(web, "/signup")
+        padding = "x" * (2 * 1024 * 1024)
+        refused = await web.post("/signup", data={"csrf_token": token, "name": padding})
+        assert refused.status_code == 413
+        assert refused.headers["content-type"].startswith("text/html")
+        assert "<h1>Too large</h1>" in refused.text and "content-security-policy" in refused.headers
+        await sign_up(web, "bulky")
+        token = await csrf_token(web, "/account")
+        huge = b"\x89PNG" + bytes(5 * 1024 * 1024)
+        picture = await web.post(
+            "/account/picture", data={"csrf_token": token}, files={"picture": ("a.png", huge)}
+        )
+        assert picture.status_code == 413 and "The picture is too large" in text_of(picture)
+        assert picture.headers["content-type"].startswith("text/html")
+        api = await web.post("/users", content=padding, headers={"Accept": "application/json"})
+        assert api.status_code == 413 and api.json()["detail"].startswith("Request body too large")

@@ -24,6 +24,11 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
         ("text/*;q=0.5, application/json;q=0.4", 0.5, 0.4),
         ("text/html;q=0, */*", 0.0, 1.0),
         ("text/html;q=banana", 0.0, 0.0),
+        ("text/html;q=NaN, application/json;q=0.1", 0.0, 0.1),
+        ("text/html;q=1e999", 0.0, 0.0),
+        ("text/html;q=inf, application/json;q=-1", 0.0, 0.0),
+        ("text/html;q=0.125", 0.125, 0.0),
+        ("text/html; q=1.000", 1.0, 0.0),
     ],
 )
 def test_quality_takes_the_most_specific_range(accept: str, html: float, json: float) -> None:

@@ -11,6 +11,7 @@ import io
 import re
 import struct
 import zlib
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,8 +20,10 @@ from fastapi import FastAPI
 from PIL import Image
 
 from api.pictures.processing import EMPTY, NOT_AN_IMAGE, TOO_MANY_PIXELS, UNREADABLE
+from storage.factory import migrate_storage
 from storage.types.records import PictureRecord
 from tests.accounts import bearer, sign_up_body, token_for
+from tests.conftest import BackendCase, http_client, running_app
 from tests.helpers import created, new_post, new_user
 
 pytestmark = pytest.mark.anyio
@@ -464,3 +467,74 @@ async def test_concurrent_changes_keep_exactly_the_pictures_in_use(
         assert (await anonymous.get(url)).status_code == 200
     stored = await app.state.storage.transfer.census(PictureRecord)
     assert stored.count == len(in_use)
+
+
+async def ten_uploads_at_once(client: httpx.AsyncClient) -> None:
+    """One user uploads ten pictures at once: every one is taken, the store keeps answering."""
+    user, auth = await account(client, "eager")
+    pictures = [photo("PNG", seed=seed) for seed in range(10)]
+    responses = await asyncio.gather(*(upload(client, user["id"], p, auth) for p in pictures))
+    assert [r.status_code for r in responses] == [200] * 10, [r.text for r in responses]
+    shown = (await client.get(f"/users/{user['id']}")).json()["image_url"]
+    assert shown in {r.json()["image_url"] for r in responses}
+    assert (await client.get(shown)).status_code == 200
+    assert (await account(client, "after"))[0]["id"] > user["id"]
+
+
+async def test_concurrent_uploads_by_one_user_all_succeed(anonymous: httpx.AsyncClient) -> None:
+    await ten_uploads_at_once(anonymous)
+
+
+async def test_concurrent_uploads_on_the_standin_file_engine(tmp_path: Path) -> None:
+    # MONGO_URL=mongoeco:///file (the stand-in's SQLite engine, what `serve` offers for
+    # development): a plain write overlapping another request's transaction stalled the
+    # stand-in until every request timed out, and a transaction abandoned at the
+    # deadline then stayed open on it for good (every later request: 503).
+    case = BackendCase("mongoeco-file", "mongo", None)
+    url = f"mongoeco:///{tmp_path / 'app-mongo.db'}"
+    await migrate_storage("mongo", database_url="", mongo_url=url)
+    async with running_app(case, url) as application, http_client(application) as client:
+        await ten_uploads_at_once(client)
+
+
+QUICK_DEADLINE = {
+    "db_timeout": 1.0,
+    "db_connect_timeout": 1.0,
+    "db_pool_timeout": 1.0,
+    "db_statement_timeout": 1.0,
+}
+
+
+async def test_an_upload_past_the_deadline_is_503_and_leaves_nothing_behind(
+    backend: BackendCase, database_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The transaction has written the picture when the deadline passes: it must be
+    # rolled back (on MongoDB: aborted, although the deadline that would bound the
+    # abort has passed too), or the stand-in kept it open and later committed it.
+    from storage.mongo.pictures import MongoPictureStore
+    from storage.sql import pictures as sql_pictures
+
+    url = database_urls[backend.id]
+    async with (
+        running_app(backend, url, **QUICK_DEADLINE) as application,
+        http_client(application) as client,
+    ):
+        user, auth = await account(client, "late")
+        # The step after the picture's write, on each store.
+        owner: Any = MongoPictureStore if backend.backend == "mongo" else sql_pictures
+        original = owner._name
+
+        async def stalled(*args: Any) -> Any:
+            await asyncio.sleep(1.5)
+            return await original(*args)
+
+        monkeypatch.setattr(owner, "_name", stalled)
+        late = await upload(client, user["id"], photo("PNG", seed=1), auth)
+        assert late.status_code == 503, late.text
+        monkeypatch.undo()
+        census = application.state.storage.transfer.census
+        assert (await census(PictureRecord)).count == 0
+        shown = (await client.get(f"/users/{user['id']}")).json()["image_url"]
+        assert shown == DEFAULT_URL
+        await uploaded(client, user["id"], photo("PNG", seed=2), auth)
+        assert (await census(PictureRecord)).count == 1

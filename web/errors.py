@@ -65,6 +65,18 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
     return render(request, "error.html", status=status, title=title, message=text)
 
 
+def refusal_page(scope: Scope, message: str) -> Response | None:
+    """The 413 page for a body refused before routing (``BodySizeLimit``), or None.
+
+    A body that streams past the limit is refused inside its route, and the
+    route decides (``is_page``); one whose declared length is already over it
+    never reaches a route, so the client's ``Accept`` decides, as for a path
+    no route takes. A browser posting a form gets the page, API clients JSON.
+    """
+    request = Request(scope)
+    return error_page(request, 413, message) if is_page(request) else None
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if not is_page(request):

@@ -32,12 +32,16 @@ async def read(request: Request) -> dict[str, str]:
 
 
 def whole_number(value: str | None) -> int | str | None:
-    """``"36"`` -> 36; empty -> None; anything else stays text, for the model to refuse."""
+    """``"36"`` -> 36; empty -> None; anything else stays text, for the model to refuse.
+
+    Only ASCII digits make a number, as in the API's query parameters: Python's
+    ``int`` would also read ``"٣٦"`` (Arabic-Indic digits) as 36.
+    """
     text = (value or "").strip()
     if not text:
         return None
     try:
-        return int(text)
+        return int(text) if text.isascii() else text
     except ValueError:
         return text
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import Request
+
+# RFC 9110 12.4.2: a weight is 0 to 1 with at most three decimals. Anything else
+# ("NaN", "inf", "1e999", "-1") is malformed and weighs 0, so it never prefers HTML.
+_QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
 
 
 def _ranges(header: str) -> list[tuple[str, float]]:
@@ -13,10 +19,8 @@ def _ranges(header: str) -> list[tuple[str, float]]:
         for param in params:
             name, _, value = param.partition("=")
             if name.strip().lower() == "q":
-                try:
-                    quality = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    quality = 0.0
+                value = value.strip()
+                quality = float(value) if _QVALUE.fullmatch(value) else 0.0
         if media:
             ranges.append((media.lower(), quality))
     return ranges

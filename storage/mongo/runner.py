@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -78,7 +79,8 @@ class Runner:
             while True:
                 try:
                     with translate_errors(duplicate=duplicate):
-                        return await work()
+                        async with self._gate():
+                            return await work()
                 except Unavailable as exc:
                     if not _retryable(exc, deadline):
                         raise
@@ -123,14 +125,13 @@ class Runner:
                 result = await work(session)
             except BaseException:
                 if session.in_transaction:
-                    await session.abort_transaction()
+                    await _past_deadline(session.abort_transaction())
                 raise
             try:
                 await _commit(session, deadline)
             except PyMongoError as exc:
                 # Best effort: the commit's own error is the one to report.
-                with contextlib.suppress(PyMongoError):
-                    await standin.clear_failed_commit(self.client, session, exc)
+                await _past_deadline(standin.clear_failed_commit(self.client, session, exc))
                 raise
             return result
 
@@ -173,6 +174,25 @@ class Runner:
                     "(mongod --replSet rs0, then rs.initiate(); compose.yaml does this)"
                 ) from exc
             raise
+
+
+async def _past_deadline(cleanup: Awaitable[object]) -> None:
+    """Run ``cleanup`` (ending a transaction) even when the operation's deadline has passed.
+
+    Work often fails *because* the deadline passed, and an abort sent under
+    that deadline fails at once, client-side, leaving the transaction open on
+    the server: MongoDB holds it until ``transactionLifetimeLimitSeconds``; the
+    stand-in keeps it for good, and its writes were seen as committed. So the
+    cleanup runs in a fresh context, outside the operation's ``pymongo.timeout``
+    (the client's ``timeoutMS`` still bounds it), shielded from the request's
+    cancellation. Best effort: its own errors are dropped.
+    """
+
+    async def run() -> None:
+        with contextlib.suppress(PyMongoError):
+            await cleanup
+
+    await asyncio.shield(asyncio.create_task(run(), context=contextvars.Context()))
 
 
 def _retryable(exc: Unavailable, deadline: float) -> bool:

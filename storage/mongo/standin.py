@@ -24,6 +24,9 @@ Known differences (also listed in the README):
   ``clear_failed_commit`` aborts it explicitly; and because its memory engine
   fails any two overlapping write transactions, ``TransactionGate`` queues
   this process's transactions against it;
+- its SQLite engine stalls (its one thread waits on a SQLite lock until the
+  client times out) when a plain write arrives while another session's
+  transaction is open, so ``TransactionGate`` queues plain operations too;
 - its SQLite engine runs one transaction at a time and refuses every other
   session's operation meanwhile ("active transaction bound to another
   session"): a retry later succeeds, so it is treated as transient too;
@@ -92,14 +95,19 @@ def is_transient(message: str) -> bool:
 
 
 class TransactionGate:
-    """Runs this process's transactions one at a time against the stand-in.
+    """Runs this process's operations against the stand-in one at a time.
 
     The stand-in's memory engine fails every write transaction that overlaps
     another one at all (MongoDB conflicts only on the same document), and its
     SQLite engine runs one at a time. Fifty concurrent orders would then mostly
-    spend their retry budget failing each other's commits. Queueing them here
+    spend their retry budget failing each other's commits. Worse, on the
+    SQLite engine a plain write (an id counter) arriving while another
+    session's transaction is open makes the stand-in wait, on its only thread,
+    for a lock that transaction holds: every request stalls until it times out
+    (ten concurrent picture uploads did it). So plain operations queue here
+    too, not only transactions: the stand-in never sees two at once. Queueing
     keeps the stand-in's answers those MongoDB would give; against MongoDB the
-    gate is open and transactions run concurrently (``Runner``).
+    gate is open and everything runs concurrently (``Runner``).
     """
 
     def __init__(self, closed: bool) -> None:
