@@ -538,3 +538,24 @@ async def test_an_upload_past_the_deadline_is_503_and_leaves_nothing_behind(
         assert shown == DEFAULT_URL
         await uploaded(client, user["id"], photo("PNG", seed=2), auth)
         assert (await census(PictureRecord)).count == 1
+
+
+async def test_users_sharing_a_picture_who_remove_it_at_once_leave_none_stored(
+    app: FastAPI, anonymous: httpx.AsyncClient
+) -> None:
+    # Each removal saw the other user still naming the picture (neither had
+    # committed), so neither deleted it: a picture nobody used stayed stored.
+    first, second = await account(anonymous, "first"), await account(anonymous, "second")
+    census = app.state.storage.transfer.census
+    for seed in range(6):
+        shared = photo("PNG", seed=seed)
+        for user, auth in (first, second):
+            await uploaded(anonymous, user["id"], shared, auth)
+        removals = await asyncio.gather(
+            *(
+                anonymous.delete(f"/users/{user['id']}/picture", headers=auth)
+                for user, auth in (first, second)
+            )
+        )
+        assert [r.status_code for r in removals] == [200, 200], [r.text for r in removals]
+        assert (await census(PictureRecord)).count == 0, seed

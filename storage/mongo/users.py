@@ -73,8 +73,15 @@ async def drop_if_unused(db: Database, session: Session, digest: str) -> None:
     """Delete picture ``digest`` if no user names it (the users' deletes and changes call it).
 
     A transaction naming the picture meanwhile writes its document
-    (``Runner.guard``), so it and this delete cannot both commit.
+    (``Runner.guard``), so it and this delete cannot both commit. This one
+    writes it too before looking: two users who share the picture and drop it
+    at once would otherwise each see the other still naming it (snapshot
+    isolation) and both keep it, stored and unused; now they conflict, and the
+    one run again sees the other's change.
     """
+    held = await db[PICTURES].update_one({"digest": digest}, {"$inc": {GUARD: 1}}, session=session)
+    if held.matched_count == 0:
+        return
     if await db[USERS].find_one({"picture": digest}, {"_id": 1}, session=session) is None:
         await db[PICTURES].delete_one({"digest": digest}, session=session)
 

@@ -4,8 +4,9 @@ Setting a picture locks the picture's row (inserting it if no user has it
 yet), then the user's, so a concurrent transaction cannot delete the picture
 between our finding it and our user naming it. (Two users swapping pictures
 at once can deadlock on those locks; ``Database.transaction`` runs the loser
-again.) A user that does not exist rolls it all back. Deleting a picture nobody names is
-``DELETE … WHERE NOT EXISTS (a user naming it)``; the foreign key from
+again.) A user that does not exist rolls it all back. Deleting a picture nobody names
+locks its row, then is ``DELETE … WHERE NOT EXISTS (a user naming it)`` (two users
+dropping one picture at once: the second sees the first's change); the foreign key from
 ``users.picture`` backs it up: if a concurrent transaction named it meanwhile,
 the delete fails inside a savepoint and the picture simply stays.
 """

@@ -146,7 +146,18 @@ async def _refuse_taken_logins(session: AsyncSession, data: list[NewUser]) -> No
 
 
 async def drop_if_unused(session: AsyncSession, digest: str) -> None:
-    """Delete picture ``digest`` if no user names it (the users' deletes and changes call it)."""
+    """Delete picture ``digest`` if no user names it (the users' deletes and changes call it).
+
+    The picture's row is locked first, outside the savepoint: two users who
+    share it and drop it at once would otherwise each see the other still
+    naming it (neither has committed) and both keep it, stored and unused. The
+    second now waits for the first to commit and then sees it gone. A deadlock
+    on that lock rolls back the whole transaction (MariaDB takes the savepoints
+    with it), so it must surface as itself, for ``Database.transaction`` to retry.
+    """
+    held = select(pictures_table.c.id).where(pictures_table.c.digest == digest).with_for_update()
+    if (await session.execute(held)).first() is None:
+        return
     unused = delete(pictures_table).where(
         pictures_table.c.digest == digest,
         ~exists().where(users_table.c.picture == digest),
