@@ -149,3 +149,16 @@ async def test_product_patch(client: httpx.AsyncClient) -> None:
         await client.patch(f"/products/{product['id']}", json={"price": None})
     ).status_code == 422
     assert (await client.patch("/products/999", json={"stock": 1})).status_code == 404
+
+
+@pytest.mark.parametrize("text", ["\u0663", "1_0", "\uff11\uff12", "12 €"])
+async def test_a_price_in_text_takes_the_digits_0_to_9_only(
+    client: httpx.AsyncClient, text: str
+) -> None:
+    # Python's Decimal reads other scripts' digits and underscores; the API does not.
+    created_ = await client.post("/products", json={"name": "Odd", "price": text})
+    assert created_.status_code == 422, created_.text
+    assert "digits 0-9" in created_.json()["detail"][0]["msg"]
+    listed = await client.get("/products", params={"min_price": text})
+    assert listed.status_code == 422, listed.text
+    assert (await client.get("/products")).json()["total"] == 0

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PlainSerializer, model_validator
+from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
 
 from storage.money import CENT
 from storage.types.common import (
@@ -25,12 +26,26 @@ from storage.types.schema import Filter, Listing, sort_fields
 # JSON shows a number; 12 digits with 2 decimals is the SQL column's capacity.
 MAX_PRICE = Decimal("9999999999.99")
 _as_json_number = PlainSerializer(float, return_type=float, when_used="json")
+_NOT_PLAIN_DIGITS = re.compile(r"[^\x00-\x7f]|_")
+
+
+def _plain_decimal_text(value: Any) -> Any:
+    # Python's Decimal also reads other scripts' digits ("٣") and underscores
+    # ("1_0"); a price written as text is held to what a JSON number may say.
+    # (Anything else Decimal cannot read gets pydantic's own error.)
+    if isinstance(value, str) and _NOT_PLAIN_DIGITS.search(value):
+        raise ValueError("must be a number written with the digits 0-9, such as 12.50")
+    return value
+
+
+_PLAIN_TEXT = BeforeValidator(_plain_decimal_text)
 Price = Annotated[
     Decimal,
     Field(gt=0, le=MAX_PRICE, max_digits=12, decimal_places=2, allow_inf_nan=False),
+    _PLAIN_TEXT,
     _as_json_number,
 ]
-PriceBound = Annotated[Decimal, Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)]
+PriceBound = Annotated[Decimal, Field(ge=0, le=MAX_PRICE, allow_inf_nan=False), _PLAIN_TEXT]
 Stock = Annotated[int, Field(ge=0, le=2**31 - 1)]
 StrictStock = Annotated[Stock, Field(strict=True)]
 CATEGORY_NAME_MAX, DESCRIPTION_MAX, PRODUCT_NAME_MAX = 50, 500, 100
