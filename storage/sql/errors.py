@@ -129,8 +129,11 @@ def translate_errors(on_foreign_key: Rule | None = None) -> Iterator[None]:
 # Errors after which running the transaction again can succeed: PostgreSQL's
 # deadlock and serialization failure, MariaDB's deadlock, SQLite's busy
 # database. (A lock wait timeout is the statement timeout at work: a 504.)
+# MariaDB's 1305 "SAVEPOINT does not exist" is a deadlock in disguise: the
+# deadlock inside a savepoint rolled back the whole transaction, savepoints
+# included, and the rollback to the savepoint is what reports.
 _TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
-_TRANSIENT_MYSQL_CODES = frozenset({1213})
+_TRANSIENT_MYSQL_CODES = frozenset({1213, 1305})
 
 
 def is_transient(exc: BaseException | None) -> bool:
