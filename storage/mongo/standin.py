@@ -47,7 +47,6 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import AsyncIterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -111,15 +110,14 @@ class TransactionGate:
     """
 
     def __init__(self, closed: bool) -> None:
-        self._lock = asyncio.Lock() if closed else None
+        # Open: one shared no-op, so every operation against MongoDB pays nothing here.
+        self._gate: contextlib.AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if closed else contextlib.nullcontext()
+        )
 
-    @contextlib.asynccontextmanager
-    async def __call__(self) -> AsyncIterator[None]:
-        if self._lock is None:
-            yield
-            return
-        async with self._lock:
-            yield
+    def __call__(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        """What each operation enters first: the stand-in's queue, or nothing."""
+        return self._gate
 
 
 _COMMIT_CONFLICT = "Write conflict during transaction commit"
