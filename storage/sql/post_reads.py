@@ -6,6 +6,7 @@ post on the page. The count is a third. None of it grows with the page size.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
@@ -61,7 +62,7 @@ async def fetch_posts(
 ) -> list[Post]:
     """Run a ``posts_with_authors()`` statement and attach every post's tags."""
     rows = (await conn.execute(statement, parameters)).mappings().all()
-    tags = await _tags_of(conn, [row["id"] for row in rows])
+    tags = await tags_of(conn, [row["id"] for row in rows])
     return [
         Post(
             id=row["id"],
@@ -91,7 +92,8 @@ async def page_of_posts(conn: AsyncConnection, query: PostQuery, dialect: str) -
     return Page.of(items, query, counted)
 
 
-async def _tags_of(conn: AsyncConnection, post_ids: list[int]) -> dict[int, list[str]]:
+async def tags_of(conn: AsyncConnection, post_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Each post's tag names, sorted by code point (posts without tags are left out)."""
     if not post_ids:
         return {}
     statement = (

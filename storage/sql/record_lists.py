@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from storage.sql.post_reads import tags_of
 from storage.sql.posts import insert_missing_tags
 from storage.sql.tables import order_lines, post_tags, tags_table
 from storage.types.records import OrderLineRecord
@@ -36,16 +37,8 @@ class TagNames:
     """A post's tag names: rows of ``tags`` linked through ``post_tags``."""
 
     async def load(self, conn: AsyncConnection, ids: Sequence[int]) -> dict[int, list[Any]]:
-        statement = (
-            select(post_tags.c.post_id, tags_table.c.name)
-            .join(tags_table, tags_table.c.id == post_tags.c.tag_id)
-            .where(post_tags.c.post_id.in_(ids))
-        )
-        names: dict[int, list[Any]] = {}
-        for post_id, name in await conn.execute(statement):
-            names.setdefault(post_id, []).append(name)
-        # By code point, as posts show them, whatever the database's collation.
-        return {post_id: sorted(found) for post_id, found in names.items()}
+        # The read a page of posts makes: names sorted by code point, as posts show them.
+        return dict(await tags_of(conn, ids))
 
     async def replace(
         self, session: AsyncSession, dialect: str, values: Sequence[tuple[int, list[Any]]]
