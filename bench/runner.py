@@ -35,14 +35,14 @@ from bench.server import (
     free_port,
     running,
 )
-from storage.factory import migrate_storage
+from storage.factory import Backend, migrate_storage
 
 # Wide enough for the tables when the output goes to a file or a CI log.
 console = Console(width=None if Console().is_terminal else 150)
 
 
 @contextmanager
-def fresh_database(name: str, config: BenchConfig) -> Iterator[tuple[str, str]]:
+def fresh_database(name: str, config: BenchConfig) -> Iterator[tuple[Backend, str]]:
     """Yield ``(storage_backend, url)`` of an empty database for backend ``name``."""
     if name == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
@@ -85,7 +85,7 @@ def backend_label(name: str, config: BenchConfig) -> str:
     return name
 
 
-def _load_with_progress(backend: str, url: str, config: BenchConfig) -> None:
+def _load_with_progress(backend: Backend, url: str, config: BenchConfig) -> None:
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -135,7 +135,7 @@ def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
         "SEED": str(config.seed),
     }
     with fresh_database(name, config) as (backend, url):
-        asyncio.run(migrate_storage(backend, database_url=url, mongo_url=url))  # type: ignore[arg-type]
+        asyncio.run(migrate_storage(backend, database_url=url, mongo_url=url))
         _load_with_progress(backend, url, config)
         result["server_version"] = asyncio.run(server_version(backend, url))
         result["round_trips"] = asyncio.run(round_trips_per_scenario(backend, url, config))
