@@ -49,12 +49,13 @@ PROFILES = {
         open_loop_fractions=(0.7,),
         deep_page_rows=1_500,
     ),
-    # The test suite's smoke run: proves the pipeline works, measures nothing useful.
+    # The test suite's smoke run: proves the pipeline works, measures nothing useful
+    # (so it warms nothing up either).
     "smoke": BenchConfig(
         backends=("sqlite",),
         sizes=Sizes(users=50, posts=200, categories=10, products=100),
         concurrency=4,
-        warmup_seconds=1.0,
+        warmup_seconds=0.0,
         seconds=1.0,
         open_loop_fractions=(0.7,),
         open_loop_scenarios=("point_read",),

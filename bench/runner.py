@@ -29,6 +29,7 @@ from bench.probe import round_trips_per_scenario
 from bench.server import (
     OBSERVABILITY_OFF,
     OBSERVABILITY_ON,
+    SERVER_TIMING_ONLY,
     Server,
     api_command,
     baseline_command,
@@ -101,7 +102,12 @@ def _load_with_progress(backend: Backend, url: str, config: BenchConfig) -> None
 def _warm_up(
     server: Server, scenarios: tuple[str, ...], config: BenchConfig, env: dict[str, str]
 ) -> None:
-    """Run every scenario once, unmeasured: caches, pools and buffers reach their size."""
+    """Run every scenario once, unmeasured: caches, pools and buffers reach their size.
+
+    No warm-up at all with ``warmup_seconds=0`` (the smoke profile, which measures nothing).
+    """
+    if config.warmup_seconds <= 0:
+        return
     for scenario in scenarios:
         warmup = closed_loop(config.concurrency, config.warmup_seconds)
         run_k6(server.base_url, scenario, warmup, env)
@@ -112,18 +118,33 @@ def _measure(server: Server, scenario: str, config: BenchConfig, env: dict[str, 
     return run_k6(server.base_url, scenario, closed_loop(config.concurrency, config.seconds), env)
 
 
-def _observability(
-    name: str, env: dict[str, str], off: dict[str, Any], config: BenchConfig, k6: dict[str, str]
+def _point_read_with(
+    name: str, state: str, env: dict[str, str], config: BenchConfig, k6: dict[str, str]
 ) -> dict[str, Any]:
-    """The point read with request log, Server-Timing and metrics on, beside ``off``."""
+    """The point read on a server of its own started with ``env``."""
     port = free_port()
-    with running(
-        api_command(port, config.workers), {**env, **OBSERVABILITY_ON}, port, "/health"
-    ) as on_server:
-        _warm_up(on_server, ("point_read",), config, k6)
-        console.print(f"  {name}: point_read, observability on")
-        on = _measure(on_server, "point_read", config, k6).as_dict()
-    return {"off": off, "on": on, "throughput_change": on["throughput"] / off["throughput"] - 1}
+    with running(api_command(port, config.workers), env, port, "/health") as server:
+        _warm_up(server, ("point_read",), config, k6)
+        console.print(f"  {name}: point_read, observability {state}")
+        return dict(_measure(server, "point_read", config, k6).as_dict())
+
+
+def _observability(
+    name: str, env: dict[str, str], timing: dict[str, Any], config: BenchConfig, k6: dict[str, str]
+) -> dict[str, Any]:
+    """The point read with everything off and everything on, beside ``timing`` (the main runs').
+
+    ``timing`` is the main runs' state: ``Server-Timing`` only (``SERVER_TIMING_ONLY``).
+    """
+    off = _point_read_with(name, "off", {**env, **OBSERVABILITY_OFF}, config, k6)
+    on = _point_read_with(name, "on", {**env, **OBSERVABILITY_ON}, config, k6)
+    return {
+        "off": off,
+        "timing": timing,
+        "on": on,
+        "timing_change": timing["throughput"] / off["throughput"] - 1,
+        "throughput_change": on["throughput"] / off["throughput"] - 1,
+    }
 
 
 def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
@@ -149,9 +170,9 @@ def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
             "ENVIRONMENT": "development",
             "ACCESS_TOKEN_MINUTES": "1440",
         }
-        env.update(OBSERVABILITY_OFF)
         port = free_port()
-        with running(api_command(port, config.workers), env, port, "/health") as server:
+        main_env = {**env, **SERVER_TIMING_ONLY}
+        with running(api_command(port, config.workers), main_env, port, "/health") as server:
             k6_env["TOKEN"] = accounts.admin_token(server.base_url)
             console.print(f"  {name}: warming up every scenario")
             _warm_up(server, SCENARIOS, config, k6_env)
@@ -176,9 +197,9 @@ def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
             result["deep_pages"] = deep_pages(
                 server.base_url, config.deep_page_rows, config.concurrency, config.seconds, k6_env
             )
-            console.print(f"  {name}: point_read, observability off")
-            off = _measure(server, "point_read", config, k6_env).as_dict()
-        result["observability"] = _observability(name, env, off, config, k6_env)
+            console.print(f"  {name}: point_read, Server-Timing only")
+            timing = _measure(server, "point_read", config, k6_env).as_dict()
+        result["observability"] = _observability(name, env, timing, config, k6_env)
 
         port = free_port()
         baseline_env = {"BENCH_BASELINE_URL": url, "ENVIRONMENT": "development"}
