@@ -31,6 +31,11 @@ class BenchConfig:
     mongo_url: str | None = None
     out: Path = Path("bench-results")
 
+    @property
+    def one_client_seconds(self) -> float:
+        """How long each scenario also runs with a single client, for the store's share."""
+        return max(1.0, self.seconds / 3)
+
     def as_dict(self) -> dict[str, Any]:
         values = asdict(self)
         values["out"] = str(self.out)

@@ -24,7 +24,7 @@ def _closed_loop(report: dict[str, Any]) -> list[str]:
             ratio = f"{row['throughput'] / raw['throughput']:.2f}" if raw else ""
             raw_rate = f"{raw['throughput']:.0f}" if raw else ""
             trips = result["round_trips"].get(scenario, "")
-            store_ms, share = store_cells(row)
+            store_ms, share = store_cells(result, scenario)
             lines.append(
                 f"| {name} | {scenario} | {row['throughput']:.0f} | {row['p50']:.1f} | "
                 f"{row['p99']:.1f} | {row['errors']} | {trips} | {store_ms} | {share} | "

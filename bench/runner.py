@@ -118,6 +118,20 @@ def _measure(server: Server, scenario: str, config: BenchConfig, env: dict[str, 
     return run_k6(server.base_url, scenario, closed_loop(config.concurrency, config.seconds), env)
 
 
+def _one_client(
+    server: Server, scenario: str, config: BenchConfig, env: dict[str, str]
+) -> dict[str, Any]:
+    """``scenario`` from a single client: the time in the store without queueing.
+
+    Under ``concurrency`` clients the ``Server-Timing`` figures mostly measure
+    requests waiting for the one event loop (before the statement goes out
+    and after its answer is back), which the store's and the framework's time
+    share alike; one client at a time leaves the store's own time.
+    """
+    load = closed_loop(1, config.one_client_seconds)
+    return dict(run_k6(server.base_url, scenario, load, env).as_dict())
+
+
 def _point_read_with(
     name: str, state: str, env: dict[str, str], config: BenchConfig, k6: dict[str, str]
 ) -> dict[str, Any]:
@@ -149,7 +163,7 @@ def _observability(
 
 def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
     """Everything measured for one backend, as plain data for the report."""
-    result: dict[str, Any] = {"api": {}, "open_loop": {}, "baseline": {}}
+    result: dict[str, Any] = {"api": {}, "one_client": {}, "open_loop": {}, "baseline": {}}
     k6_env = {
         "USERS": str(config.sizes.users),
         "PRODUCTS": str(config.sizes.products),
@@ -181,6 +195,8 @@ def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
             for scenario in SCENARIOS:
                 console.print(f"  {name}: {scenario} (closed loop, {config.concurrency} users)")
                 result["api"][scenario] = _measure(server, scenario, config, k6_env).as_dict()
+                console.print(f"  {name}: {scenario} (one client: the store's share)")
+                result["one_client"][scenario] = _one_client(server, scenario, config, k6_env)
             for scenario in config.open_loop_scenarios:
                 peak = result["api"][scenario]["throughput"]
                 runs = {}
