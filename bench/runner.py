@@ -86,6 +86,24 @@ def backend_label(name: str, config: BenchConfig) -> str:
     return name
 
 
+STANDIN_MAX_ROWS = 5_000
+"""The most rows the bench loads into the stand-in. mongoeco 4.11 compares each inserted
+document's integer ``_id`` with every one stored before it, so loading takes quadratic
+time (about 20 µs per comparison here: 5,000 rows take minutes, the quick profile's
+16,200 most of an hour, the full profile's days)."""
+
+
+def check_standin_size(name: str, config: BenchConfig) -> None:
+    """Refuse, with what to do instead, a dataset the stand-in would take hours to load."""
+    rows = total_rows(config.sizes)
+    if rows > STANDIN_MAX_ROWS and backend_label(name, config) == STANDIN_LABEL:
+        raise ValueError(
+            f"{rows:,} rows would take the mongoeco stand-in hours to load (it checks every "
+            f"stored id per insert); use --profile smoke, or sizes adding up to at most "
+            f"{STANDIN_MAX_ROWS:,} (--users --posts --categories --products)"
+        )
+
+
 def _load_with_progress(backend: Backend, url: str, config: BenchConfig) -> None:
     with Progress(
         "[progress.description]{task.description}",
@@ -169,6 +187,7 @@ def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
         "PRODUCTS": str(config.sizes.products),
         "SEED": str(config.seed),
     }
+    check_standin_size(name, config)
     with fresh_database(name, config) as (backend, url):
         asyncio.run(migrate_storage(backend, database_url=url, mongo_url=url))
         _load_with_progress(backend, url, config)

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bench.load import BASELINE_SCENARIOS, SCENARIOS
 from bench.markdown import markdown
 from bench.runner import STANDIN_LABEL
@@ -122,3 +124,19 @@ def test_a_run_against_the_stand_in_is_labelled_as_one(mongo_server: str) -> Non
     expected = "mongo" if os.environ.get("TEST_MONGO_URL") else STANDIN_LABEL
     assert backend_label("mongo", config) == expected
     assert backend_label("sqlite", config) == "sqlite"
+
+
+def test_a_dataset_too_large_for_the_stand_in_is_refused_before_loading(
+    mongo_server: str,
+) -> None:
+    from bench.config import profile
+    from bench.runner import check_standin_size
+
+    check_standin_size("mongo", profile("smoke", mongo_url=mongo_server))  # 360 rows: fine
+    check_standin_size("sqlite", profile("quick", mongo_url=mongo_server))  # not the stand-in
+    quick = profile("quick", mongo_url=mongo_server)
+    if os.environ.get("TEST_MONGO_URL"):  # a real server loads any size
+        check_standin_size("mongo", quick)
+        return
+    with pytest.raises(ValueError, match="--profile smoke"):
+        check_standin_size("mongo", quick)
