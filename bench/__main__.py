@@ -28,7 +28,7 @@ def parse_args(argv: list[str] | None) -> BenchConfig:
         action="store_const",
         const="quick",
         dest="profile",
-        help="the quick profile: SQLite, PostgreSQL and MariaDB in under 3 minutes",
+        help="the quick profile: SQLite, PostgreSQL and MariaDB, small dataset, short runs",
     )
     parser.add_argument("--backends", help=f"comma-separated, from {', '.join(BACKENDS)}")
     parser.add_argument("--users", type=int)

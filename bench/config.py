@@ -46,7 +46,7 @@ class BenchConfig:
 PROFILES = {
     # 105k users: enough for a page 100,000 rows deep.
     "full": BenchConfig(sizes=Sizes(users=105_000)),
-    # SQLite, PostgreSQL and MariaDB in under three minutes on a 2-core machine.
+    # SQLite, PostgreSQL and MariaDB in about six minutes on a shared 2-core machine.
     "quick": BenchConfig(
         sizes=Sizes(users=2_000, posts=10_000, categories=200, products=4_000),
         warmup_seconds=1.0,

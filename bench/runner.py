@@ -142,9 +142,9 @@ def _one_client(
     """``scenario`` from a single client: the time in the store without queueing.
 
     Under ``concurrency`` clients the ``Server-Timing`` figures mostly measure
-    requests waiting for the one event loop (before the statement goes out
-    and after its answer is back), which the store's and the framework's time
-    share alike; one client at a time leaves the store's own time.
+    requests waiting for the one event loop (before a statement goes out and
+    after its answer is back), in ``db`` and ``total`` alike, so every store
+    looks the same; from one client at a time ``db`` is the store's own time.
     """
     load = closed_loop(1, config.one_client_seconds)
     return dict(run_k6(server.base_url, scenario, load, env).as_dict())
