@@ -20,7 +20,8 @@ import aiosqlite
 import pytest
 from fastapi import FastAPI
 
-from bench.baseline import USER_SQL, iso_utc_text, user_json
+from bench.baseline.shapes import iso_utc_text, user_json
+from bench.baseline.sql import USER_SQL
 from tests.accounts import bearer, token_for
 from tests.conftest import SQL_CASES, http_client, running_app
 from tests.cost import call, calls_per_request, scope_for
