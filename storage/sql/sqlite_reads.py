@@ -165,8 +165,11 @@ class SqliteReads:
         return worker
 
     def usage(self) -> PoolUsage | None:
-        opened = len(self._workers)
-        return PoolUsage("read", in_use=opened - len(self._idle), open=opened, size=self._size)
+        """The workers' connections and the event loop's own (reads by key): ``size`` + 1 at most."""
+        own = 0 if self._loop_connection is None else 1
+        opened = len(self._workers) + own
+        in_use = len(self._workers) - len(self._idle)
+        return PoolUsage("read", in_use=in_use, open=opened, size=self._size + 1)
 
     async def close(self) -> None:
         if self._loop_connection is not None:
