@@ -7,7 +7,7 @@ unique index, so "Books" and "BOOKS" cannot both exist.
 from __future__ import annotations
 
 from storage.errors import Conflict, NotFound
-from storage.messages import CATEGORY_HAS_PRODUCTS, CATEGORY_NAME_TAKEN, CATEGORY_NOT_FOUND
+from storage.messages import CATEGORY_HAS_PRODUCTS, CATEGORY_NOT_FOUND
 from storage.mongo.documents import (
     CATEGORIES,
     GUARD,
@@ -61,7 +61,7 @@ class MongoCategoryStore:
             doc["_id"] = await next_id(self._db, CATEGORIES)
             await self._categories.insert_one(doc)
 
-        await self._run.run(insert, duplicate=CATEGORY_NAME_TAKEN)
+        await self._run.run(insert)
         return to_category(doc)
 
     async def get(self, category_id: int) -> Category:
@@ -90,9 +90,9 @@ class MongoCategoryStore:
             return versioned(doc)
 
         if expected is None:
-            doc = await self._run.run(lambda: update(None), duplicate=CATEGORY_NAME_TAKEN)
+            doc = await self._run.run(lambda: update(None))
         else:
-            doc = await self._run.transaction(update, duplicate=CATEGORY_NAME_TAKEN)
+            doc = await self._run.transaction(update)
         if doc is None:
             raise NotFound(CATEGORY_NOT_FOUND)
         return to_category(doc)

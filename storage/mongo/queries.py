@@ -86,16 +86,17 @@ def sort_spec(key: SortKey) -> list[tuple[str, int]]:
 
 
 def indexes(listing: Listing) -> list[IndexModel]:
-    """The indexes serving ``listing``: unique keys, then ``(field, _id)`` per filter and sort."""
-    models = [IndexModel(field, unique=True, name=f"{field}_unique") for field in listing.unique]
-    fields: list[str] = []
-    for declared in listing.filters:
-        if declared.indexed:
-            fields.extend(declared.fields)
-    fields.extend(field for field in listing.sorts if field not in listing.computed_sorts)
-    for field in dict.fromkeys(stored(name) for name in fields):
-        if field == "_id":
-            continue
-        # (field, _id) serves the filter on the field and its sort with the id tie-break.
-        models.append(IndexModel([(field, ASCENDING), ("_id", ASCENDING)], name=f"{field}_id"))
+    """The indexes MongoDB keeps for ``listing`` (``Listing.indexes``), as index models.
+
+    A unique key is ``<field>_unique``; every other is ``(field, _id)``,
+    ``<field>_id``: it serves the filter on the field and its sort with the
+    id tie-break (and a substring filter's regex, matched against its keys).
+    """
+    models = []
+    for declared in listing.indexes("mongodb"):
+        field = stored(declared.field)
+        if declared.unique:
+            models.append(IndexModel(field, unique=True, name=f"{field}_unique"))
+        else:
+            models.append(IndexModel([(field, ASCENDING), ("_id", ASCENDING)], name=f"{field}_id"))
     return models

@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 from storage.errors import Conflict, NotFound
-from storage.messages import (
-    EMAIL_TAKEN,
-    USER_NOT_FOUND,
-    USERNAME_TAKEN,
-    login_taken,
-    logins_taken,
-)
+from storage.messages import USER_NOT_FOUND, login_taken, logins_taken
 from storage.mongo.documents import (
     GUARD,
     PICTURES,
@@ -29,10 +23,7 @@ from storage.mongo.queries import query_filter
 from storage.mongo.runner import Runner
 from storage.types import USERS as LISTING
 from storage.types import Author, NewUser, Page, User, UserQuery, UserUpdate, ensure_current
-from storage.types.users import login_conflicts, login_keys
-
-# A unique-index violation names the login that is taken.
-TAKEN = {"email_key": EMAIL_TAKEN, "username_key": USERNAME_TAKEN}
+from storage.types.users import LOGIN_KEYS, login_conflicts, login_keys
 
 
 def to_user(doc: Document) -> User:
@@ -104,13 +95,20 @@ class MongoUserStore:
             await self._users.insert_one(doc)
 
         try:
-            await self._run.run(insert, duplicate=TAKEN)
-        except Conflict:
-            raise Conflict(await self._taken(doc["email_key"])) from None
+            await self._run.run(insert)
+        except Conflict as exc:
+            raise Conflict(await self._taken(exc, doc["email_key"]), key=exc.key) from None
         return to_user(doc)
 
-    async def _taken(self, email_key: str | None, user_id: int | None = None) -> str:
-        """Which login a conflict was about, by one rule on every store (email first)."""
+    async def _taken(
+        self, conflict: Conflict, email_key: str | None, user_id: int | None = None
+    ) -> str:
+        """Which login a conflict was about, by one rule on every store (email first).
+
+        A conflict on another unique key keeps its own message.
+        """
+        if conflict.key not in LOGIN_KEYS:
+            return conflict.message
         found = {"email_key": email_key, "_id": {"$ne": user_id}}
         email_taken = await self._run.run(lambda: self._users.find_one(found, {"_id": 1}))
         return login_taken(email_taken is not None)
@@ -127,7 +125,7 @@ class MongoUserStore:
             await self._users.insert_many(docs, ordered=True, session=session)
 
         try:
-            await self._run.transaction(insert, duplicate=TAKEN)
+            await self._run.transaction(insert)
         except Conflict:
             # Taken meanwhile by a concurrent insert: name them all, as the check would.
             await self._run.run(lambda: self._refuse_taken_logins(data))
@@ -179,11 +177,12 @@ class MongoUserStore:
 
         try:
             if expected is None:
-                doc = await self._run.run(lambda: update(None), duplicate=TAKEN)
+                doc = await self._run.run(lambda: update(None))
             else:
-                doc = await self._run.transaction(update, duplicate=TAKEN)
-        except Conflict:
-            raise Conflict(await self._taken(fields.get("email_key"), user_id)) from None
+                doc = await self._run.transaction(update)
+        except Conflict as exc:
+            message = await self._taken(exc, fields.get("email_key"), user_id)
+            raise Conflict(message, key=exc.key) from None
         if doc is None:
             raise NotFound(USER_NOT_FOUND)
         return to_user(doc)

@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, NotFound
 from storage.messages import CATEGORY_HAS_PRODUCTS, CATEGORY_NOT_FOUND
-from storage.sql.database import Database, lock_row
+from storage.sql.database import Database
 from storage.sql.queries import columns_of, paged, shown, total
+from storage.sql.rows import locked, update_row
 from storage.sql.tables import CategoryRow, ProductRow, categories_table
 from storage.types import (
     CATEGORIES,
@@ -35,11 +36,15 @@ class SqlCategoryStore:
 
     async def create(self, data: CategoryCreate) -> Category:
         now = utc_now()
-        row = CategoryRow(**CATEGORIES.with_keys(data.model_dump()), created_at=now, updated_at=now)
-        async with self._db.write() as session:
+        fields = CATEGORIES.with_keys(data.model_dump())
+
+        async def insert(session: AsyncSession) -> Category:
+            row = CategoryRow(**fields, created_at=now, updated_at=now)
             session.add(row)
             await session.flush()
-        return Category.model_validate(row)
+            return Category.model_validate(row)
+
+        return await self._db.transaction(insert)
 
     async def get(self, category_id: int) -> Category:
         async with self._db.read() as conn:
@@ -59,21 +64,16 @@ class SqlCategoryStore:
     async def update(
         self, category_id: int, changes: CategoryUpdate, expected: str | None = None
     ) -> Category:
-        async with self._db.write() as session:
-            row = await locked_category(session, category_id)
-            ensure_current(Category.model_validate(row), expected)
-            fields = CATEGORIES.with_keys(changes.changes())
-            if fields:
-                for name, value in fields.items():
-                    setattr(row, name, value)
-                row.updated_at = utc_now()
-                await session.flush()
-        return Category.model_validate(row)
+        async def change(session: AsyncSession) -> Category:
+            row = await locked(session, CategoryRow, category_id, CATEGORY_NOT_FOUND)
+            await update_row(session, row, Category.model_validate, expected, CATEGORIES, changes)
+            return Category.model_validate(row)
+
+        return await self._db.transaction(change)
 
     async def delete(self, category_id: int, expected: str | None = None) -> None:
-        refused = partial(Conflict, CATEGORY_HAS_PRODUCTS)
-        async with self._db.write(on_foreign_key=refused) as session:
-            row = await locked_category(session, category_id)
+        async def remove(session: AsyncSession) -> None:
+            row = await locked(session, CategoryRow, category_id, CATEGORY_NOT_FOUND)
             ensure_current(Category.model_validate(row), expected)
             # Deleted products stay for their orders but no longer hold their
             # category: they lose it (and come back without one if restored).
@@ -86,11 +86,4 @@ class SqlCategoryStore:
             # ON DELETE RESTRICT: the database refuses while a live product refers to it.
             await session.execute(delete(CategoryRow).where(CategoryRow.id == category_id))
 
-
-async def locked_category(session: AsyncSession, category_id: int) -> CategoryRow:
-    """The category row, locked until the transaction ends. Raises ``NotFound``."""
-    await lock_row(session, CategoryRow.id, category_id)
-    row = await session.get(CategoryRow, category_id)
-    if row is None:
-        raise NotFound(CATEGORY_NOT_FOUND)
-    return row
+        await self._db.transaction(remove, on_foreign_key=partial(Conflict, CATEGORY_HAS_PRODUCTS))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import NotFound
 from storage.messages import USER_NOT_FOUND
@@ -41,7 +42,7 @@ class SqlCredentialStore:
         return None if row is None else Credentials.model_validate(row)
 
     async def set_password(self, user_id: int, password_hash: str) -> None:
-        async with self._db.write() as session:
+        async def change(session: AsyncSession) -> None:
             result = await session.execute(
                 update(UserRow)
                 .where(UserRow.id == user_id)
@@ -55,3 +56,5 @@ class SqlCredentialStore:
             )
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(USER_NOT_FOUND)
+
+        await self._db.transaction(change)

@@ -1,15 +1,17 @@
 """ORM mapping of the relational schema (the Alembic migrations create it).
 
-Rules the database itself enforces, so they hold under concurrency:
-unique ``users.email_key`` and ``categories.name_key`` (case-folded keys, see
-``storage.types.text``), ``ON DELETE CASCADE`` from users to posts and from
-posts to their tag links, ``ON DELETE RESTRICT`` from products to categories.
+Rules the database itself enforces, so they hold under concurrency: the
+unique keys declared in ``storage.types`` (``Listing.unique``: ``users.email_key``,
+``categories.name_key``, ... case-folded keys, see ``storage.types.text``),
+``ON DELETE CASCADE`` from users to posts and from posts to their tag links,
+``ON DELETE RESTRICT`` from products to categories.
 
 Key columns (``*_key``) hold ``fold()`` of their field, computed in Python from
 the declarations in ``storage.types`` (``Listing.keys``) and sized for any
-valid text (``key_length``). Every filter and sort field of those declarations
-has an index ``(field, id)``: it serves the filter and the order with its id
-tie-break (``tests/test_declarations.py`` checks it).
+valid text (``key_length``). No index is written here: ``storage.sql.indexes``
+derives them from the same declarations (``Listing.indexes``) and adds them
+to these tables (``tests/test_declarations.py`` checks the databases hold
+exactly those).
 
 Relationships load with ``lazy="raise"``: every query states what it loads, so
 an accidental per-row query (N+1) is an error rather than a slow page.
@@ -24,7 +26,6 @@ from typing import Any, ClassVar, cast
 from sqlalchemy import (
     Column,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -35,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
+from storage.sql.indexes import add_declared_indexes
 from storage.sql.types import Money, UtcDateTime
 from storage.types.catalog import CATEGORY_NAME_MAX, PRODUCT_NAME_MAX
 from storage.types.posts import TAG_MAX, TITLE_MAX
@@ -104,14 +106,9 @@ class Timestamped:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
-def by(*columns: str) -> Index:
-    """An index on ``columns`` then ``id``: serves a filter or an order with its tie-break."""
-    return Index(None, *columns, "id")
-
-
-def key_column(max_length: int, *, unique: bool = False) -> Mapped[str]:
+def key_column(max_length: int) -> Mapped[str]:
     """A column for the folded key of a text of at most ``max_length`` characters."""
-    return mapped_column(String(key_length(max_length)), unique=unique)
+    return mapped_column(String(key_length(max_length)))
 
 
 class PictureRow(Timestamped, Base):
@@ -124,7 +121,7 @@ class PictureRow(Timestamped, Base):
     __table_args__ = TABLE_OPTIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    digest: Mapped[str] = mapped_column(String(DIGEST_LENGTH), unique=True)
+    digest: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
     webp_64: Mapped[bytes] = mapped_column(IMAGE)
     webp_128: Mapped[bytes] = mapped_column(IMAGE)
     webp_256: Mapped[bytes] = mapped_column(IMAGE)
@@ -132,25 +129,15 @@ class PictureRow(Timestamped, Base):
 
 class UserRow(Timestamped, Base):
     __tablename__ = "users"
-    __table_args__ = (
-        # Which users name a picture: what deleting an unused one asks.
-        Index(None, "picture"),
-        by("name"),
-        by("name_key"),
-        by("city_key"),
-        by("age"),
-        by("is_active"),
-        by("created_at"),
-        TABLE_OPTIONS,
-    )
+    __table_args__ = TABLE_OPTIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(USERNAME_MAX))
-    username_key: Mapped[str] = key_column(USERNAME_MAX, unique=True)
+    username_key: Mapped[str] = key_column(USERNAME_MAX)
     name: Mapped[str] = mapped_column(sorted_text(NAME_MAX))
     name_key: Mapped[str] = key_column(NAME_MAX)
     email: Mapped[str] = mapped_column(String(EMAIL_MAX))
-    email_key: Mapped[str] = key_column(EMAIL_MAX, unique=True)
+    email_key: Mapped[str] = key_column(EMAIL_MAX)
     age: Mapped[int]
     city: Mapped[str] = mapped_column(String(CITY_MAX))
     city_key: Mapped[str] = key_column(CITY_MAX)
@@ -171,7 +158,7 @@ post_tags = Table(
     "post_tags",
     Base.metadata,
     Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
     **TABLE_OPTIONS,
 )
 
@@ -181,22 +168,15 @@ class TagRow(Base):
     __table_args__ = TABLE_OPTIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sorted_text(TAG_MAX), unique=True)
+    name: Mapped[str] = mapped_column(sorted_text(TAG_MAX))
 
 
 class PostRow(Timestamped, Base):
     __tablename__ = "posts"
-    __table_args__ = (
-        by("published"),
-        by("author_id"),
-        by("title"),
-        by("created_at"),
-        TABLE_OPTIONS,
-    )
+    __table_args__ = TABLE_OPTIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sorted_text(TITLE_MAX))
-    # Substring search over the keys is a scan (see storage.types.posts), so no index.
     title_key: Mapped[str] = key_column(TITLE_MAX)
     content: Mapped[str] = mapped_column(LONG_TEXT)
     content_key: Mapped[str] = mapped_column(LONG_TEXT)
@@ -209,27 +189,19 @@ class PostRow(Timestamped, Base):
 
 class CategoryRow(Timestamped, Base):
     __tablename__ = "categories"
-    __table_args__ = (by("name"), TABLE_OPTIONS)
+    __table_args__ = TABLE_OPTIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sorted_text(CATEGORY_NAME_MAX))
     # A plain unique index on the folded name gives case-insensitive uniqueness
     # on every dialect (MariaDB has no functional indexes).
-    name_key: Mapped[str] = key_column(CATEGORY_NAME_MAX, unique=True)
+    name_key: Mapped[str] = key_column(CATEGORY_NAME_MAX)
     description: Mapped[str | None] = mapped_column(String(500))
 
 
 class ProductRow(Timestamped, Base):
     __tablename__ = "products"
-    __table_args__ = (
-        by("name"),
-        by("name_key"),
-        by("price"),
-        by("stock"),
-        by("category_id"),
-        by("deleted_at"),
-        TABLE_OPTIONS,
-    )
+    __table_args__ = TABLE_OPTIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sorted_text(PRODUCT_NAME_MAX))
@@ -247,7 +219,7 @@ class ProductRow(Timestamped, Base):
 
 class OrderRow(Timestamped, Base):
     __tablename__ = "orders"
-    __table_args__ = (by("user_id"), TABLE_OPTIONS)
+    __table_args__ = TABLE_OPTIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # No foreign key: an order is history, and outlives its user (README).
@@ -267,10 +239,10 @@ order_lines = Table(
     Column("unit_price", Money(), nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("line_total", Money(20), nullable=False),
-    Index(None, "product_id"),
     **TABLE_OPTIONS,
 )
 
+add_declared_indexes(Base.metadata)
 
 # The tables behind the classes, for Core statements (reads select from these).
 users_table = cast(Table, UserRow.__table__)

@@ -8,8 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, NotFound
 from storage.messages import USER_NOT_FOUND, login_taken, logins_taken
-from storage.sql.database import Database, lock_row
+from storage.sql.database import Database
 from storage.sql.queries import columns_of, paged, shown, total, where
+from storage.sql.rows import locked, update_row
 from storage.sql.tables import UserRow, pictures_table, users_table
 from storage.types import (
     USERS,
@@ -22,7 +23,7 @@ from storage.types import (
     utc_now,
 )
 from storage.types.text import fold
-from storage.types.users import login_conflicts, login_keys
+from storage.types.users import LOGIN_KEYS, login_conflicts, login_keys
 
 SHOWN = shown(users_table)
 # Built once: constructing and cache-keying a statement per request is measurable.
@@ -38,17 +39,28 @@ class SqlUserStore:
 
     async def create(self, data: NewUser) -> User:
         now = utc_now()
-        row = UserRow(**USERS.with_keys(data.model_dump()), created_at=now, updated_at=now)
-        try:
-            async with self._db.write() as session:
-                session.add(row)
-                await session.flush()
-        except Conflict:
-            raise Conflict(await self._taken(fold(data.email))) from None
-        return User.model_validate(row)
+        fields = USERS.with_keys(data.model_dump())
 
-    async def _taken(self, email_key: str | None, user_id: int | None = None) -> str:
-        """Which login a conflict was about, by one rule on every store (email first)."""
+        async def insert(session: AsyncSession) -> User:
+            row = UserRow(**fields, created_at=now, updated_at=now)
+            session.add(row)
+            await session.flush()
+            return User.model_validate(row)
+
+        try:
+            return await self._db.transaction(insert)
+        except Conflict as exc:
+            raise Conflict(await self._taken(exc, fold(data.email)), key=exc.key) from None
+
+    async def _taken(
+        self, conflict: Conflict, email_key: str | None, user_id: int | None = None
+    ) -> str:
+        """Which login a conflict was about, by one rule on every store (email first).
+
+        A conflict on another unique key keeps its own message.
+        """
+        if conflict.key not in LOGIN_KEYS:
+            return conflict.message
         found = select(UserRow.id).where(UserRow.email_key == email_key, UserRow.id != user_id)
         async with self._db.read() as conn:
             email_taken = (await conn.execute(found)).first() is not None
@@ -72,8 +84,7 @@ class SqlUserStore:
         except Conflict:
             # A concurrent insert took an email between the check and the insert:
             # name them all, as the check would have.
-            async with self._db.write() as session:
-                await _refuse_taken_logins(session, data)
+            await self._db.transaction(lambda session: _refuse_taken_logins(session, data))
             raise
         return [
             User.model_validate({**row, "id": row_id, "version": 1})
@@ -97,16 +108,17 @@ class SqlUserStore:
         return Page.of(rows, query, counted)
 
     async def update(self, user_id: int, changes: UserUpdate, expected: str | None = None) -> User:
-        async with self._db.write() as session:
+        async def change(session: AsyncSession) -> User:
             row = await locked_user(session, user_id)
-            ensure_current(User.model_validate(row), expected)
-            fields = USERS.with_keys(changes.changes())
-            if fields:
-                for name, value in fields.items():
-                    setattr(row, name, value)
-                row.updated_at = utc_now()
-                await session.flush()
-        return User.model_validate(row)
+            await update_row(session, row, User.model_validate, expected, USERS, changes)
+            return User.model_validate(row)
+
+        try:
+            return await self._db.transaction(change)
+        except Conflict as exc:
+            email = changes.email
+            message = await self._taken(exc, None if email is None else fold(email), user_id)
+            raise Conflict(message, key=exc.key) from None
 
     async def delete(self, user_id: int, expected: str | None = None) -> None:
         # Posts (and their tag links) go with the user through ON DELETE CASCADE;
@@ -124,11 +136,7 @@ class SqlUserStore:
 
 async def locked_user(session: AsyncSession, user_id: int) -> UserRow:
     """The user's row, locked until the transaction ends. Raises ``NotFound``."""
-    await lock_row(session, UserRow.id, user_id)
-    row = await session.get(UserRow, user_id)
-    if row is None:
-        raise NotFound(USER_NOT_FOUND)
-    return row
+    return await locked(session, UserRow, user_id, USER_NOT_FOUND)
 
 
 async def _refuse_taken_logins(session: AsyncSession, data: list[NewUser]) -> None:

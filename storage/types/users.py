@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from storage.messages import EMAIL_TAKEN, USERNAME_TAKEN
 from storage.types.common import NORMALISED, Input, ListQuery, Patch, Resource, key_fits
 from storage.types.pictures import DEFAULT_SIZE, SIZES, picture_url
 from storage.types.schema import Filter, Listing, sort_fields
@@ -75,8 +76,11 @@ USERS = Listing(
     ),
     sorts=sort_fields(UserSort),
     keys={"name": "name_key", "city": "city_key", "email": "email_key", "username": "username_key"},
-    unique=("email_key", "username_key"),
+    unique={"email_key": EMAIL_TAKEN, "username_key": USERNAME_TAKEN},
+    lookups=("picture",),  # who names a picture: what deleting an unused one asks
 )
+LOGIN_KEYS = frozenset(USERS.unique_key(name) for name in USERS.unique)
+"""The unique keys a login collides on; which one a conflict names follows ``login_taken``."""
 
 
 def _not_guessable(password: SecretStr | None, *others: str) -> None:
