@@ -20,6 +20,7 @@ from storage.mongo.documents import (
     update_fields,
     versioned,
 )
+from storage.mongo.fields import from_document
 from storage.mongo.runner import Runner
 from storage.types import CATEGORIES as LISTING
 from storage.types import (
@@ -34,14 +35,7 @@ from storage.types import (
 
 def to_category(doc: Document) -> Category:
     """Build the API model from a stored category document."""
-    return Category(
-        id=doc["_id"],
-        name=doc["name"],
-        description=doc["description"],
-        created_at=doc["created_at"],
-        updated_at=doc["updated_at"],
-        version=doc["version"],
-    )
+    return Category.model_validate(from_document(Category, doc))
 
 
 class MongoCategoryStore:

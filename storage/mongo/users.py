@@ -19,6 +19,7 @@ from storage.mongo.documents import (
     update_fields,
     versioned,
 )
+from storage.mongo.fields import from_document
 from storage.mongo.queries import query_filter
 from storage.mongo.runner import Runner
 from storage.types import USERS as LISTING
@@ -28,31 +29,12 @@ from storage.types.users import LOGIN_KEYS, login_conflicts, login_keys
 
 def to_user(doc: Document) -> User:
     """Build the API model from a stored user document."""
-    return User(
-        id=doc["_id"],
-        username=doc["username"],
-        role=doc["role"],
-        name=doc["name"],
-        email=doc["email"],
-        age=doc["age"],
-        city=doc["city"],
-        is_active=doc["is_active"],
-        picture=doc["picture"],
-        created_at=doc["created_at"],
-        updated_at=doc["updated_at"],
-        version=doc["version"],
-    )
+    return User.model_validate(from_document(User, doc))
 
 
 def to_author(doc: Document) -> Author:
     """A user document as a post embeds it."""
-    return Author(
-        id=doc["_id"],
-        username=doc["username"],
-        name=doc["name"],
-        version=doc["version"],
-        picture=doc["picture"],
-    )
+    return Author.model_validate(from_document(Author, doc))
 
 
 def _document(data: NewUser) -> Document:

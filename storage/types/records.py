@@ -36,11 +36,16 @@ from storage.types.users import USERS, Role
 
 ExactMoney = Annotated[
     Decimal,
+    Field(gt=0),  # every stored amount is positive: a price, a line's, an order's total
     AfterValidator(lambda value: value.quantize(CENT)),
     # Text, not a JSON number: a float would round an order total of 18 digits.
     PlainSerializer(str, return_type=str, when_used="json"),
 ]
-"""An amount with exactly two decimals, the same whichever store it was read from."""
+"""A positive amount with exactly two decimals, the same whichever store it was read from.
+
+Money: MongoDB keeps it in integer cents (``storage.mongo.fields``), SQL in ``NUMERIC``."""
+Count = Annotated[int, Field(ge=0)]
+"""A whole number that cannot be negative (an age, a stock)."""
 
 Blob = Annotated[
     bytes,
@@ -103,7 +108,7 @@ class UserRecord(Record):
     username: str
     name: str
     email: str
-    age: int
+    age: Count
     city: str
     is_active: bool
     role: Role
@@ -123,8 +128,9 @@ class PostRecord(Record):
     title: str
     content: str
     published: bool
-    author_id: int
-    tags: list[str]
+    author_id: Id
+    # A post names a tag once (Mongo's tag counts count the elements).
+    tags: Annotated[list[str], Field(json_schema_extra={"uniqueItems": True})]
 
 
 class CategoryRecord(Record):
@@ -143,8 +149,8 @@ class ProductRecord(Record):
 
     name: str
     price: ExactMoney
-    stock: int
-    category_id: int | None
+    stock: Count
+    category_id: Id | None
     deleted_at: UtcDatetime | None
 
 
@@ -153,10 +159,10 @@ class OrderLineRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    product_id: int
+    product_id: Id
     name: str
     unit_price: ExactMoney
-    quantity: int
+    quantity: Annotated[int, Field(ge=1)]
     line_total: ExactMoney
 
 
@@ -165,9 +171,9 @@ class OrderRecord(Record):
 
     listing = ORDERS
 
-    user_id: int
+    user_id: Id
     status: OrderStatus
-    lines: list[OrderLineRecord]
+    lines: Annotated[list[OrderLineRecord], Field(min_length=1)]
     total: ExactMoney
 
 
