@@ -31,6 +31,7 @@ from storage.types import DECLARED, LISTINGS, Listing
 from storage.types.schema import ENGINES, Engine, Filter
 from tests.conftest import ENABLED, BackendCase
 from tests.test_declarations import QUERIES, SAMPLES, SQL_COLUMNS
+from tests.test_migrations import on_connection
 
 pytestmark = pytest.mark.anyio
 
@@ -98,15 +99,7 @@ def sql_indexes(url: str) -> tuple[set[Found], set[Found]]:
                     references.add(Found(table, (column,), False))
         return found, references
 
-    async def run() -> tuple[set[Found], set[Found]]:
-        engine = create_engine(url)
-        try:
-            async with engine.connect() as conn:
-                return await conn.run_sync(read)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+    return on_connection(url, read)
 
 
 async def mongo_indexes(url: str) -> set[Found]:

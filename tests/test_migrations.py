@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -27,21 +27,27 @@ from storage.sql.tables import Base
 from tests.conftest import SQL_CASES
 
 
+def on_connection[T](url: str, read: Callable[[Connection], T]) -> T:
+    """``read(connection)`` on a synchronous connection to ``url`` (for inspection)."""
+
+    async def run() -> T:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(read)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
 def schema_differences(url: str) -> list[object]:
     def compare(connection: Connection) -> list[object]:
         options = {"compare_type": True, "include_object": include_object(connection.dialect.name)}
         context = MigrationContext.configure(connection, opts=options)
         return list(compare_metadata(context, Base.metadata))
 
-    async def run() -> list[object]:
-        engine = create_engine(url)
-        try:
-            async with engine.connect() as conn:
-                return await conn.run_sync(compare)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+    return on_connection(url, compare)
 
 
 @pytest.mark.parametrize("case_id", [c.id for c in SQL_CASES])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storage.errors import Conflict, NotFound
-from storage.messages import USER_NOT_FOUND, login_taken, logins_taken
+from storage.messages import USER_NOT_FOUND, logins_taken
 from storage.mongo.documents import (
     GUARD,
     PICTURES,
@@ -24,7 +24,7 @@ from storage.mongo.queries import query_filter
 from storage.mongo.runner import Runner
 from storage.types import USERS as LISTING
 from storage.types import Author, NewUser, Page, User, UserQuery, UserUpdate, ensure_current
-from storage.types.users import LOGIN_KEYS, login_conflicts, login_keys
+from storage.types.users import login_conflict, login_conflicts, login_keys
 
 
 def to_user(doc: Document) -> User:
@@ -79,21 +79,13 @@ class MongoUserStore:
         try:
             await self._run.run(insert)
         except Conflict as exc:
-            raise Conflict(await self._taken(exc, doc["email_key"]), key=exc.key) from None
+            raise await login_conflict(exc, lambda: self._email_taken(doc["email_key"])) from None
         return to_user(doc)
 
-    async def _taken(
-        self, conflict: Conflict, email_key: str | None, user_id: int | None = None
-    ) -> str:
-        """Which login a conflict was about, by one rule on every store (email first).
-
-        A conflict on another unique key keeps its own message.
-        """
-        if conflict.key not in LOGIN_KEYS:
-            return conflict.message
+    async def _email_taken(self, email_key: str | None, user_id: int | None = None) -> bool:
+        """Whether a user other than ``user_id`` has the email key ``email_key``."""
         found = {"email_key": email_key, "_id": {"$ne": user_id}}
-        email_taken = await self._run.run(lambda: self._users.find_one(found, {"_id": 1}))
-        return login_taken(email_taken is not None)
+        return await self._run.run(lambda: self._users.find_one(found, {"_id": 1})) is not None
 
     async def create_many(self, data: list[NewUser]) -> list[User]:
         """Insert all users or none: ids in one counter step, one ``insert_many`` transaction."""
@@ -163,8 +155,8 @@ class MongoUserStore:
             else:
                 doc = await self._run.transaction(update)
         except Conflict as exc:
-            message = await self._taken(exc, fields.get("email_key"), user_id)
-            raise Conflict(message, key=exc.key) from None
+            key = fields.get("email_key")
+            raise await login_conflict(exc, lambda: self._email_taken(key, user_id)) from None
         if doc is None:
             raise NotFound(USER_NOT_FOUND)
         return to_user(doc)

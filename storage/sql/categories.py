@@ -11,7 +11,7 @@ from storage.errors import Conflict, NotFound
 from storage.messages import CATEGORY_HAS_PRODUCTS, CATEGORY_NOT_FOUND
 from storage.sql.database import Database
 from storage.sql.queries import columns_of, paged, shown, total
-from storage.sql.rows import locked, update_row
+from storage.sql.rows import added, locked, update_row
 from storage.sql.tables import CategoryRow, ProductRow, categories_table
 from storage.types import (
     CATEGORIES,
@@ -21,7 +21,6 @@ from storage.types import (
     CategoryUpdate,
     Page,
     ensure_current,
-    utc_now,
 )
 
 COLUMNS = columns_of(categories_table)
@@ -35,14 +34,10 @@ class SqlCategoryStore:
         self._db = db
 
     async def create(self, data: CategoryCreate) -> Category:
-        now = utc_now()
         fields = CATEGORIES.with_keys(data.model_dump())
 
         async def insert(session: AsyncSession) -> Category:
-            row = CategoryRow(**fields, created_at=now, updated_at=now)
-            session.add(row)
-            await session.flush()
-            return Category.model_validate(row)
+            return Category.model_validate(await added(session, CategoryRow, **fields))
 
         return await self._db.transaction(insert)
 

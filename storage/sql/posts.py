@@ -15,7 +15,7 @@ from storage.errors import NotFound
 from storage.messages import AUTHOR_NOT_FOUND, POST_NOT_FOUND, USER_NOT_FOUND
 from storage.sql.database import Database
 from storage.sql.post_reads import fetch_posts, page_of_posts, posts_with_authors
-from storage.sql.rows import locked, update_row
+from storage.sql.rows import added, locked, update_row
 from storage.sql.tables import PostRow, TagRow, UserRow, posts_table, users_table
 from storage.types import (
     POSTS,
@@ -58,22 +58,14 @@ class SqlPostStore:
         self._db = db
 
     async def create(self, data: PostCreate) -> Post:
-        now = utc_now()
+        fields = POSTS.with_keys(data.model_dump(exclude={"tags", "author_id"}))
 
         async def insert(session: AsyncSession) -> Post:
             author = None if data.author_id is None else await session.get(UserRow, data.author_id)
             if author is None:
                 raise NotFound(AUTHOR_NOT_FOUND)
-            row = PostRow(
-                **POSTS.with_keys(data.model_dump(exclude={"tags", "author_id"})),
-                author=author,
-                tags=await _tags_named(session, self._db.dialect, data.tags),
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(row)
-            await session.flush()
-            return to_post(row)
+            tags = await _tags_named(session, self._db.dialect, data.tags)
+            return to_post(await added(session, PostRow, **fields, author=author, tags=tags))
 
         # A foreign-key failure means the author was deleted meanwhile.
         return await self._db.transaction(

@@ -19,7 +19,7 @@ from storage.messages import (
 )
 from storage.sql.database import Database
 from storage.sql.queries import columns_of, paged, prefixed, shown, total, unprefixed, where
-from storage.sql.rows import locked, update_row
+from storage.sql.rows import added, locked, update_row
 from storage.sql.tables import CategoryRow, ProductRow, categories_table, products_table
 from storage.types import (
     PRODUCTS,
@@ -46,21 +46,13 @@ class SqlProductStore:
         self._db = db
 
     async def create(self, data: ProductCreate) -> Product:
-        now = utc_now()
+        fields = PRODUCTS.with_keys(data.model_dump(exclude={"category_id"}))
 
         async def insert(session: AsyncSession) -> Product:
             category = None
             if data.category_id is not None:
                 category = await _category(session, data.category_id)
-            row = ProductRow(
-                **PRODUCTS.with_keys(data.model_dump(exclude={"category_id"})),
-                category=category,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(row)
-            await session.flush()
-            return _from_row(row)
+            return _from_row(await added(session, ProductRow, **fields, category=category))
 
         # A foreign-key failure means the category was deleted meanwhile.
         return await self._db.transaction(insert, on_foreign_key=MISSING_CATEGORY)

@@ -1,9 +1,10 @@
-"""The one way a SQL store finds the row it was asked to change, and changes it.
+"""The one way a SQL store adds a row, finds the row it was asked to change, and changes it.
 
 Every update (users, posts, categories, products) is the same preamble: lock
 the row, check the client's If-Match against it, turn the patch into stored
 fields (keys included, ``Listing.with_keys``), set them and stamp
-``updated_at``. ``locked`` and ``update_row`` are that preamble, once.
+``updated_at``. ``locked`` and ``update_row`` are that preamble, once;
+``added`` is every insert's (timestamps, flush).
 """
 
 from __future__ import annotations
@@ -31,6 +32,18 @@ class Row(Protocol):
 
 Assign = Callable[[Any], Awaitable[None]]
 """Sets one field that is not a plain column (a relationship: a product's category)."""
+
+
+async def added[R: Row](session: AsyncSession, row_type: Callable[..., R], **fields: Any) -> R:
+    """A new row of ``row_type`` with ``fields``, stamped and flushed (its id assigned).
+
+    A unique key or a reference it breaks is raised here, inside the transaction.
+    """
+    now = utc_now()
+    row = row_type(**fields, created_at=now, updated_at=now)
+    session.add(row)
+    await session.flush()
+    return row
 
 
 async def lock_row(session: AsyncSession, id_column: Any, row_id: int) -> None:

@@ -7,10 +7,10 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, NotFound
-from storage.messages import USER_NOT_FOUND, login_taken, logins_taken
+from storage.messages import USER_NOT_FOUND, logins_taken
 from storage.sql.database import Database
 from storage.sql.queries import columns_of, paged, shown, total, where
-from storage.sql.rows import locked, update_row
+from storage.sql.rows import added, locked, update_row
 from storage.sql.tables import UserRow, pictures_table, users_table
 from storage.types import (
     USERS,
@@ -23,7 +23,7 @@ from storage.types import (
     utc_now,
 )
 from storage.types.text import fold
-from storage.types.users import LOGIN_KEYS, login_conflicts, login_keys
+from storage.types.users import login_conflict, login_conflicts, login_keys
 
 SHOWN = shown(users_table)
 # Built once: constructing and cache-keying a statement per request is measurable.
@@ -38,33 +38,21 @@ class SqlUserStore:
         self._db = db
 
     async def create(self, data: NewUser) -> User:
-        now = utc_now()
         fields = USERS.with_keys(data.model_dump())
 
         async def insert(session: AsyncSession) -> User:
-            row = UserRow(**fields, created_at=now, updated_at=now)
-            session.add(row)
-            await session.flush()
-            return User.model_validate(row)
+            return User.model_validate(await added(session, UserRow, **fields))
 
         try:
             return await self._db.transaction(insert)
         except Conflict as exc:
-            raise Conflict(await self._taken(exc, fold(data.email)), key=exc.key) from None
+            raise await login_conflict(exc, lambda: self._email_taken(fold(data.email))) from None
 
-    async def _taken(
-        self, conflict: Conflict, email_key: str | None, user_id: int | None = None
-    ) -> str:
-        """Which login a conflict was about, by one rule on every store (email first).
-
-        A conflict on another unique key keeps its own message.
-        """
-        if conflict.key not in LOGIN_KEYS:
-            return conflict.message
+    async def _email_taken(self, email_key: str | None, user_id: int | None = None) -> bool:
+        """Whether a user other than ``user_id`` has the email key ``email_key``."""
         found = select(UserRow.id).where(UserRow.email_key == email_key, UserRow.id != user_id)
         async with self._db.read() as conn:
-            email_taken = (await conn.execute(found)).first() is not None
-        return login_taken(email_taken)
+            return (await conn.execute(found)).first() is not None
 
     async def create_many(self, data: list[NewUser]) -> list[User]:
         now = utc_now()
@@ -116,9 +104,8 @@ class SqlUserStore:
         try:
             return await self._db.transaction(change)
         except Conflict as exc:
-            email = changes.email
-            message = await self._taken(exc, None if email is None else fold(email), user_id)
-            raise Conflict(message, key=exc.key) from None
+            key = None if changes.email is None else fold(changes.email)
+            raise await login_conflict(exc, lambda: self._email_taken(key, user_id)) from None
 
     async def delete(self, user_id: int, expected: str | None = None) -> None:
         # Posts (and their tag links) go with the user through ON DELETE CASCADE;
