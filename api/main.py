@@ -14,10 +14,10 @@ from fastapi import FastAPI
 from api.auth.passwords import Passwords
 from api.auth.throttle import LoginThrottle
 from api.auth.tokens import Tokens
+from api.edge import Edge
 from api.errors import install_error_handlers
-from api.limits import BodySizeLimit
-from api.methods import MethodNotAllowed
-from api.observability.requests import RequestObservability
+from api.limits import BodyLimits
+from api.methods import MethodTable
 from api.openapi import install_openapi
 from api.pagination import Cursors
 from api.routers import (
@@ -35,7 +35,7 @@ from api.settings import Settings
 from storage.factory import open_storage
 from web import install_pages
 from web import pictures as page_pictures
-from web.errors import refusal_page
+from web.errors import crash_page, refusal_page
 
 logger = logging.getLogger("api")
 
@@ -120,27 +120,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.login_max_failures, settings.login_window_seconds
     )
     install_error_handlers(app)
-    install_pages(app, key)
-    app.add_middleware(
-        BodySizeLimit,
-        max_bytes=settings.max_body_bytes,
+    limits = BodyLimits(
+        settings.max_body_bytes,
         allowances=[
             pictures.upload_allowance(settings.picture_max_bytes),
             page_pictures.upload_allowance(settings.picture_max_bytes),
         ],
-        refusal=refusal_page,
     )
-    app.add_middleware(MethodNotAllowed, openapi_paths=lambda: app.openapi()["paths"])
-    # Added last, so it is the outermost of the app's middleware: it sees every
-    # response (a 413 included) and every unhandled error.
     app.add_middleware(
-        RequestObservability,
+        Edge,
+        methods=lambda: MethodTable(app.openapi()["paths"]),
+        limits=limits,
         access_log=settings.access_log,
         server_timing=settings.server_timing,
         metrics=metrics,
+        refusal=refusal_page,
+        crash=crash_page,
     )
-    for module in (meta, auth, users, posts, tags, categories, products, orders, pictures):
+    # The routers are tried in this order: the most requested first, then the
+    # pages; each refuses a path that is not its own at once (``api.routing``).
+    for module in (users, posts, products, categories, tags, orders, pictures, auth, meta):
         app.include_router(module.router)
+    install_pages(app, key)
     if metrics is not None:
         add_metrics_route(app, metrics, settings.metrics_token)
     install_openapi(app)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 
@@ -78,6 +78,25 @@ def measuring(*, names: bool = False) -> Iterator[RoundTrips]:
         _current.reset(token)
         if outer is not None:
             outer.add(tally)
+
+
+def begin() -> tuple[RoundTrips, Token[RoundTrips | None]]:
+    """Start counting this context's round trips until ``end``: ``measuring`` in two calls.
+
+    For the request middleware, which runs on every request: no generator-based
+    context manager. Like ``measuring``, it nests in an outer block.
+    """
+    outer = _current.get()
+    tally = RoundTrips(names=[] if outer is not None and outer.names is not None else None)
+    return tally, _current.set(tally)
+
+
+def end(tally: RoundTrips, token: Token[RoundTrips | None]) -> None:
+    """Stop the count ``begin`` started; an outer block gets its figures."""
+    _current.reset(token)
+    outer = _current.get()
+    if outer is not None:
+        outer.add(tally)
 
 
 def started(name: str) -> RoundTrips | None:

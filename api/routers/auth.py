@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
@@ -18,8 +18,9 @@ from api.auth.login import check_login
 from api.auth.tokens import Tokens
 from api.deps import PasswordsDep, StorageDep
 from api.errors import responses
+from api.routing import Router
 
-router = APIRouter(prefix="/auth", tags=["auth"], responses=responses(503))
+router = Router(prefix="/auth", tags=["auth"], responses=responses(503))
 
 
 class Token(BaseModel):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from api.auth.caller import Caller
 from api.auth.policy import Action, authorize
@@ -15,11 +15,12 @@ from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
 from api.deps import StorageDep
 from api.errors import responses
 from api.routers.params import ResourceId
+from api.routing import Router
 from api.strict_route import StrictRoute
 from storage.types import Credentials, Order, OrderCreate
 
 # Every route here reads the database, which may be down (503 with Retry-After).
-router = APIRouter(
+router = Router(
     prefix="/orders", tags=["orders"], route_class=StrictRoute, responses=responses(401, 503)
 )
 

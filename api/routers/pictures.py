@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, HTTPException, Path, Request, Response, UploadFile
+from fastapi import File, HTTPException, Path, Request, Response, UploadFile
 
 from api.auth.caller import Caller
 from api.auth.policy import Action, authorize
@@ -28,12 +28,13 @@ from api.pictures.default import default_etag, default_picture
 from api.pictures.processing import too_large
 from api.pictures.service import remove_picture, replace_picture
 from api.routers.params import ResourceId
+from api.routing import Router
 from api.strict_route import StrictRoute
 from storage.messages import PICTURE_NOT_FOUND
 from storage.types import User
 from storage.types.pictures import DIGEST_PATTERN, MEDIA_TYPE, SIZES
 
-router = APIRouter(route_class=StrictRoute)
+router = Router(route_class=StrictRoute)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 DEFAULT_CACHE = "public, max-age=86400"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from api.auth.caller import Caller
 from api.auth.policy import Action, authorize
@@ -13,11 +13,12 @@ from api.deps import StorageDep
 from api.errors import responses
 from api.pagination import CursorsDep
 from api.routers.params import ResourceId
+from api.routing import Router
 from api.strict_route import StrictRoute
 from storage.types import Page, Product, ProductBatch, ProductCreate, ProductQuery, ProductUpdate
 
 # Every route here reads the database, which may be down (503 with Retry-After).
-router = APIRouter(
+router = Router(
     prefix="/products", tags=["products"], route_class=StrictRoute, responses=responses(503)
 )
 

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import HTTPException, Query, Request, Response
 
 from api.auth.caller import Caller, MaybeCaller
 from api.auth.passwords import UNUSABLE
-from api.auth.policy import Action, authorize
+from api.auth.policy import Action, allowed, authorize, draft_scope
 from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
 from api.deps import PasswordsDep, StorageDep
 from api.errors import responses
 from api.pagination import CursorsDep
 from api.routers.params import ResourceId
+from api.routing import Router
 from api.strict_route import StrictRoute
 from storage.types import (
     Credentials,
@@ -38,14 +39,12 @@ from storage.types import (
 from storage.types.users import NewPassword
 
 # Every route here reads the database, which may be down (503 with Retry-After).
-router = APIRouter(
-    prefix="/users", tags=["users"], route_class=StrictRoute, responses=responses(503)
-)
+router = Router(prefix="/users", tags=["users"], route_class=StrictRoute, responses=responses(503))
 
 
 def view(user: User, caller: Credentials | None) -> User | UserPublic:
     """The user as ``caller`` may see them: with email and role for themself and admins."""
-    return user if caller and (caller.role == "admin" or caller.id == user.id) else user.public()
+    return user if allowed(caller, Action.READ_ACCOUNT, owner=user.id) else user.public()
 
 
 @router.post("", status_code=201, responses=responses(409))
@@ -107,7 +106,7 @@ async def _listing(
     caller: Credentials | None,
 ) -> Page[User] | Page[UserPublic]:
     page = await cursors.page(request, query, storage.users.list)
-    if caller is not None and caller.role == "admin":
+    if allowed(caller, Action.LIST_ACCOUNTS):
         return page
     public = Page[UserPublic](
         items=[user.public() for user in page.items],
@@ -192,16 +191,25 @@ async def delete_user(
     return Response(status_code=204)
 
 
-@router.get("/{user_id}/posts", responses=responses(404))
+@router.get("/{user_id}/posts", responses=responses(401, 404))
 async def list_user_posts(
     user_id: ResourceId,
     query: Annotated[PostQuery, Query()],
     storage: StorageDep,
     cursors: CursorsDep,
     request: Request,
+    response: Response,
+    caller: MaybeCaller,
 ) -> Page[Post]:
-    """A user's posts (an empty page if they have none); ``author_id`` is ignored here."""
-    return await cursors.page(request, query, lambda q: storage.posts.list_by_author(user_id, q))
+    """A user's posts (an empty page if they have none); ``author_id`` is ignored here.
+
+    Their drafts are listed for them and admins only.
+    """
+    response.headers["Vary"] = "Authorization"
+    drafts = draft_scope(caller)
+    return await cursors.page(
+        request, query, lambda q: storage.posts.list_by_author(user_id, q, drafts)
+    )
 
 
 @router.get("/{user_id}/orders", responses=responses(401, 404))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storage.errors import StorageError
-from storage.sql.engine import POOL_SIZE, create_engine
+from storage.sql.engine import POOL_SIZE, create_engine, create_read_pool
 from storage.sql.migrate import check_at_head, migration_engine, upgrade_to_head
 from storage.sql.storage import SqlStorage
 from storage.timeouts import Timeouts
@@ -21,10 +21,12 @@ async def open_sql_storage(
     is disposed on failure.
     """
     timeouts = timeouts or Timeouts()
+    read_engine = create_engine(url, autocommit=True, pool_size=pool_size, timeouts=timeouts)
     storage = SqlStorage(
         create_engine(url, pool_size=pool_size, timeouts=timeouts),
-        create_engine(url, autocommit=True, pool_size=pool_size, timeouts=timeouts),
+        read_engine,
         timeouts,
+        create_read_pool(read_engine, pool_size, timeouts),
     )
     try:
         await storage.ping()

@@ -14,29 +14,36 @@ from storage.retry import retrying
 from storage.sql.engine import SQLITE_WRITE
 from storage.sql.errors import translate_errors
 from storage.sql.queries import binary
+from storage.sql.read_pools import EngineReads, ReadPool
 from storage.timeouts import Timeouts
 
 T = TypeVar("T")
 
 
 class Database:
-    """The engines of one database plus the two ways a repository uses them.
+    """The engines of one database plus the ways a repository uses them.
 
-    ``engine`` runs transactions (writes); ``read_engine`` runs autocommit
-    statements (reads), each from its own connection pool. Every operation
-    ends within ``timeouts.operation``: the engines bound each wait
-    (connect, pool, statement), and one deadline bounds their sum, a
-    transaction's retries included (``transaction``).
+    ``engine`` runs transactions (writes); ``reads`` runs read operations on
+    the driver's own pool; ``read_engine`` runs autocommit statements for bulk
+    reads (copies). Every operation ends within ``timeouts.operation``: each
+    wait is bounded (connect, pool, statement), and one deadline bounds their
+    sum, a transaction's retries included (``transaction``).
     """
 
     def __init__(
-        self, engine: AsyncEngine, read_engine: AsyncEngine, timeouts: Timeouts | None = None
+        self,
+        engine: AsyncEngine,
+        read_engine: AsyncEngine,
+        timeouts: Timeouts | None = None,
+        reads: ReadPool | None = None,
     ) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._read_engine = read_engine
         self.timeouts = timeouts or Timeouts()
+        self.reads: ReadPool = reads or EngineReads(read_engine, self.timeouts)
+        """Where the stores' reads run (``storage.sql.read_pools``): the driver's own pool."""
         # SQLite has one writer at a time. Left to themselves, this process's
         # writers would all wait in SQLite's busy handler, which polls rather
         # than queues: under load some wait past the busy timeout while later
@@ -48,11 +55,7 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for queries, on the autocommit engine.
-
-        Reads use Core statements, not the ORM: a point read costs a third of
-        the CPU without the identity map and unit of work it does not need.
-        """
+        """A connection on the autocommit engine, for bulk reads (copies); requests: ``reads``."""
         with translate_errors():
             async with self.deadline(), self._read_engine.connect() as conn:
                 yield conn

@@ -15,6 +15,7 @@ from storage.sql.orders import SqlOrderStore
 from storage.sql.pictures import SqlPictureStore
 from storage.sql.posts import SqlPostStore
 from storage.sql.products import SqlProductStore
+from storage.sql.read_pools import ReadPool
 from storage.sql.tags import SqlTagStore
 from storage.sql.transfer import SqlTransferStore
 from storage.sql.users import SqlUserStore
@@ -27,7 +28,11 @@ class SqlStorage:
     backend = "sql"
 
     def __init__(
-        self, engine: AsyncEngine, read_engine: AsyncEngine, timeouts: Timeouts | None = None
+        self,
+        engine: AsyncEngine,
+        read_engine: AsyncEngine,
+        timeouts: Timeouts | None = None,
+        reads: ReadPool | None = None,
     ) -> None:
         self.engine = engine
         self.read_engine = read_engine
@@ -35,7 +40,7 @@ class SqlStorage:
         # Every statement either engine sends is counted and timed (storage.instrumentation).
         instrument(engine)
         instrument(read_engine)
-        self.db = Database(engine, read_engine, timeouts)
+        self.db = Database(engine, read_engine, timeouts, reads)
         """The engines' sessions and deadlines, for tests and tooling; the API never touches it."""
         db = self.db
         self.users = SqlUserStore(db)
@@ -55,10 +60,11 @@ class SqlStorage:
                 await conn.execute(text("SELECT 1"))
 
     def pool_usage(self) -> list[PoolUsage]:
-        """Both engines' pools: ``write`` (transactions) and ``read`` (autocommit)."""
-        pools = (pool_usage(self.engine, "write"), pool_usage(self.read_engine, "read"))
+        """The pools: ``write`` (transactions) and ``read`` (the reads' driver pool)."""
+        pools = (pool_usage(self.engine, "write"), self.db.reads.usage())
         return [usage for usage in pools if usage is not None]
 
     async def close(self) -> None:
+        await self.db.reads.close()
         await self.engine.dispose()
         await self.read_engine.dispose()

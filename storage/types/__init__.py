@@ -30,8 +30,11 @@ from storage.types.orders import (
 )
 from storage.types.pictures import PICTURES
 from storage.types.posts import (
+    EVERY_DRAFT,
     POSTS,
+    PUBLISHED_ONLY,
     TAGS,
+    DraftScope,
     Post,
     PostCreate,
     PostQuery,
@@ -84,12 +87,14 @@ def unique_conflict(resource: str | None, field: str | None) -> Conflict:
 __all__ = [
     "CATEGORIES",
     "DECLARED",
+    "EVERY_DRAFT",
     "LISTINGS",
     "MAX_ID",
     "ORDERS",
     "PICTURES",
     "POSTS",
     "PRODUCTS",
+    "PUBLISHED_ONLY",
     "TAGS",
     "UNIQUE_KEYS",
     "USERS",
@@ -99,6 +104,7 @@ __all__ = [
     "CategoryQuery",
     "CategoryUpdate",
     "Credentials",
+    "DraftScope",
     "Filter",
     "Listing",
     "NewUser",
