@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 
 from storage.mongo.queries import stored
 from storage.sql.engine import create_engine
-from storage.sql.queries import where
+from storage.sql.queries import parameters, where
 from storage.types import DECLARED, LISTINGS, Listing
 from storage.types.schema import ENGINES, Engine, Filter
 from tests.conftest import ENABLED, BackendCase
@@ -171,7 +171,7 @@ def filtered(listing: Listing, filter_: Filter) -> Any:
         for (condition, _), clause in zip(query.conditions(), where(query, columns), strict=True)
         if condition is filter_
     ]
-    return select(columns["id"]).where(*clauses)
+    return select(columns["id"]).where(*clauses).params(parameters(query))
 
 
 def plans(url: str, statements: list[Any], before: str | None, explain: str) -> list[str]:

@@ -136,6 +136,24 @@ class Listing:
         return keyed
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What a record field's type does not say about how stores keep it (``Annotated`` metadata).
+
+    The stores derive everything else from the type: a text's room from its
+    ``max_length``, nullability from ``| None``, money from ``Decimal``.
+    """
+
+    length: int | None = None
+    """Room for a text whose type has no ``max_length`` (a ``Literal``: room to grow)."""
+    references: str | None = None
+    """``<resource>.<field>`` this field names (SQL: a foreign key)."""
+    on_delete: Literal["CASCADE", "RESTRICT"] = "RESTRICT"
+    """What deleting the referenced record does: take this one with it, or refuse."""
+    default: str | None = None
+    """What rows stored before the field existed hold (SQL: a server default)."""
+
+
 def sort_fields(sort_literal: Any) -> tuple[str, ...]:
     """The fields of a ``Literal["id", "-id", "name", ...]`` sort type, in order."""
     fields: list[str] = []
