@@ -10,7 +10,9 @@ per call) each:
 2. methods (``api.methods``): a method the documented path does not take is
    a 405 with the full ``Allow`` list; HEAD is served as GET without a body;
 3. body limits (``api.limits``): a body over its route's limit is a 413,
-   announced or streamed.
+   announced or streamed;
+4. conditional reads (``api.conditional``): a GET whose ``If-None-Match``
+   names the ETag of the 200 it would get is answered 304 without the body.
 
 Pages may answer people instead of JSON where no route has answered yet
 (the 413 of a form, the 500 of a page that broke): ``refusal`` and ``crash``.
@@ -27,7 +29,7 @@ from typing import TYPE_CHECKING
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import limits, methods
+from api import conditional, limits, methods
 from api.limits import BodyLimits, Refusal
 from api.methods import MethodTable
 from api.observability.logs import REQUEST_ID
@@ -82,26 +84,31 @@ class Edge:
             await self.app(scope, receive, send)
             return
         started = perf_counter()
-        request_id, length, chunked = _read_headers(scope["headers"])
+        request_id, length, chunked, if_none_match = _read_headers(scope["headers"])
         id_token = REQUEST_ID.set(request_id)
         tally, tally_token = instrumentation.begin() if self.measure else (None, None)
         method = scope["method"]
         inner = {**scope, "method": "GET"} if method == "HEAD" else scope
         status = 500
         response_started = False
+        no_body = method == "HEAD"  # HEAD: GET's status and headers only
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status, response_started
+            nonlocal status, response_started, no_body
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
                 headers = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id.encode())]
+                if if_none_match is not None and status == 200 and inner["method"] == "GET":
+                    unchanged = conditional.not_modified(headers, if_none_match)
+                    if unchanged is not None:
+                        status, headers, no_body = 304, unchanged, True
                 if self.server_timing and tally is not None:
                     timing = server_timing(tally, perf_counter() - started)
                     headers.append((b"server-timing", timing))
-                message = {**message, "headers": headers}
-            elif method == "HEAD" and message.get("body"):
-                message = {**message, "body": b""}  # HEAD: GET's status and headers only
+                message = {**message, "status": status, "headers": headers}
+            elif no_body and message.get("body"):
+                message = {**message, "body": b""}
             await send(message)
 
         if self.metrics is not None:
@@ -155,11 +162,14 @@ class Edge:
         await self.app(scope, receive, send)
 
 
-def _read_headers(headers: list[tuple[bytes, bytes]]) -> tuple[str, int | None, bool]:
-    """The request id, the declared body length and whether the body is chunked, in one scan."""
+def _read_headers(
+    headers: list[tuple[bytes, bytes]],
+) -> tuple[str, int | None, bool, bytes | None]:
+    """The request id, declared body length, whether chunked, and If-None-Match: one scan."""
     given_id: bytes | None = None
     length: int | None = None
     chunked = False
+    if_none_match: bytes | None = None
     for name, value in headers:
         if name == b"content-length":
             length = int(value) if value.isdigit() else None
@@ -167,4 +177,6 @@ def _read_headers(headers: list[tuple[bytes, bytes]]) -> tuple[str, int | None, 
             chunked = True
         elif name == REQUEST_ID_HEADER and given_id is None:
             given_id = value
-    return request_id_from(given_id), length, chunked
+        elif name == b"if-none-match":
+            if_none_match = value if if_none_match is None else if_none_match + b"," + value
+    return request_id_from(given_id), length, chunked, if_none_match

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 
 from api.auth.passwords import Passwords
 from api.auth.throttle import LoginThrottle
@@ -102,11 +103,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await sampler
             await storage.close()
 
+    # FastAPI looks for configured OpenTelemetry providers on every request
+    # unless told there are none to look for.
+    off: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
     app = FastAPI(
         title="Dual-store API",
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        telemetry=None if settings.opentelemetry else off,
     )
     app.state.settings = settings
     app.state.metrics = metrics

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     """Prometheus metrics at ``/metrics``."""
     metrics_token: SecretStr | None = None
     """When set, ``/metrics`` wants ``Authorization: Bearer <token>``."""
+    opentelemetry: bool = False
+    """FastAPI's own OpenTelemetry traces, metrics and logs, through the providers the
+    process configures (the OpenTelemetry SDK). Off: not even looked for per request."""
 
     # How `python -m api serve` runs uvicorn (command-line options override them).
     workers: int = Field(default=1, ge=1, le=64)

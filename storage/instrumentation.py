@@ -99,9 +99,13 @@ def end(tally: RoundTrips, token: Token[RoundTrips | None]) -> None:
         outer.add(tally)
 
 
-def started(name: str) -> RoundTrips | None:
-    """A backend is sending ``name``: count it; returns the tally to time it with, if any."""
-    tally = _current.get()
+def started(name: str, tally: RoundTrips | None = None) -> RoundTrips | None:
+    """A backend is sending ``name``: count it; returns the tally to time it with, if any.
+
+    ``tally`` is the one to count in, when the caller took it from ``current()``
+    in another thread (this context's is the default).
+    """
+    tally = tally or _current.get()
     if tally is not None:
         tally.count += 1
         if tally.names is not None:

@@ -3,23 +3,24 @@
 A bearer token is checked on every request against the account as it is now:
 a deleted or deactivated account, or a token older than the last password
 change (``token_version``), gets 401 even before the token expires.
+
+The check is one dependency, an ``OAuth2PasswordBearer`` that also reads the
+account: FastAPI documents it as the OAuth2 scheme (the "Authorize" button of
+``/docs``) and solves one dependency per request for it, not three.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Security
 from fastapi.security import OAuth2PasswordBearer
+from starlette.requests import HTTPConnection
 
 from api.auth.policy import UNAUTHENTICATED
 from api.auth.tokens import Tokens
-from api.deps import StorageDep
 from storage.protocol import Storage
 from storage.types import Credentials
-
-# auto_error=False: a missing token is for the policy to judge (reads are public).
-bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
 async def account_for(token: str, tokens: Tokens, storage: Storage) -> Credentials | None:
@@ -38,28 +39,33 @@ async def account_for(token: str, tokens: Tokens, storage: Storage) -> Credentia
     return account
 
 
-async def optional_caller(
-    request: Request, storage: StorageDep, token: Annotated[str | None, Depends(bearer)]
-) -> Credentials | None:
-    """The caller's account, None without a token; 401 for a token that is not valid now."""
-    if token is None:
-        return None
-    account = await account_for(token, request.app.state.tokens, storage)
-    if account is None:
-        raise UNAUTHENTICATED
-    return account
+class BearerAccount(OAuth2PasswordBearer):
+    """The account of the request's bearer token: None without one, 401 for one not valid now.
+
+    With ``required``, no token is a 401 too.
+    """
+
+    def __init__(self, *, required: bool) -> None:
+        # The scheme's name is the class FastAPI documents, whichever instance is used.
+        super().__init__(
+            tokenUrl="/auth/token", scheme_name="OAuth2PasswordBearer", auto_error=False
+        )
+        self.required = required
+
+    async def __call__(self, request: HTTPConnection) -> Credentials | None:  # type: ignore[override]
+        token = await super().__call__(request)
+        if token is None:
+            if self.required:
+                raise UNAUTHENTICATED
+            return None
+        app = request.app
+        account = await account_for(token, app.state.tokens, app.state.storage)
+        if account is None:
+            raise UNAUTHENTICATED
+        return account
 
 
-async def required_caller(
-    caller: Annotated[Credentials | None, Depends(optional_caller)],
-) -> Credentials:
-    """The caller's account; 401 without a valid token."""
-    if caller is None:
-        raise UNAUTHENTICATED
-    return caller
-
-
-MaybeCaller = Annotated[Credentials | None, Depends(optional_caller)]
-"""Reads: anyone, though a signed-in caller may see more (their own email)."""
-Caller = Annotated[Credentials, Depends(required_caller)]
+MaybeCaller = Annotated[Credentials | None, Security(BearerAccount(required=False))]
+"""Reads: anyone, though a signed-in caller may see more (their own email, their drafts)."""
+Caller = Annotated[Credentials, Security(BearerAccount(required=True))]
 """Writes: a valid token is required."""

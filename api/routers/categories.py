@@ -8,7 +8,7 @@ from fastapi import Query, Request, Response
 
 from api.auth.caller import Caller
 from api.auth.policy import Action, authorize
-from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
+from api.conditional import IfMatch, tagged
 from api.deps import StorageDep
 from api.errors import responses
 from api.pagination import CursorsDep
@@ -48,10 +48,9 @@ async def get_category(
     category_id: ResourceId,
     storage: StorageDep,
     response: Response,
-    if_none_match: IfNoneMatch = None,
 ) -> Any:
     """Read one category (304 if ``If-None-Match`` names its current ETag)."""
-    return unless_unchanged(await storage.categories.get(category_id), response, if_none_match)
+    return tagged(await storage.categories.get(category_id), response)
 
 
 @router.patch("/{category_id}", responses=responses(401, 403, 404, 409, 412))

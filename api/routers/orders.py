@@ -11,7 +11,7 @@ from fastapi import Response
 
 from api.auth.caller import Caller
 from api.auth.policy import Action, authorize
-from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
+from api.conditional import IfMatch, tagged
 from api.deps import StorageDep
 from api.errors import responses
 from api.routers.params import ResourceId
@@ -50,11 +50,10 @@ async def get_order(
     storage: StorageDep,
     response: Response,
     caller: Caller,
-    if_none_match: IfNoneMatch = None,
 ) -> Any:
     """Read one of one's orders."""
     order = await _visible(storage, order_id, caller)
-    return unless_unchanged(order, response, if_none_match)
+    return tagged(order, response)
 
 
 @router.post("/{order_id}/cancel", responses=responses(404, 409, 412))

@@ -8,7 +8,7 @@ from fastapi import Query, Request, Response
 
 from api.auth.caller import Caller, MaybeCaller
 from api.auth.policy import Action, authorize, draft_scope
-from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
+from api.conditional import IfMatch, tagged
 from api.deps import StorageDep
 from api.errors import responses
 from api.pagination import CursorsDep
@@ -61,7 +61,6 @@ async def get_post(
     storage: StorageDep,
     response: Response,
     caller: MaybeCaller,
-    if_none_match: IfNoneMatch = None,
 ) -> Any:
     """Read one post with its author (304 if ``If-None-Match`` names its current ETag).
 
@@ -69,7 +68,7 @@ async def get_post(
     """
     response.headers["Vary"] = "Authorization"
     post = await storage.posts.get(post_id, draft_scope(caller))
-    return unless_unchanged(post, response, if_none_match)
+    return tagged(post, response)
 
 
 @router.patch("/{post_id}", responses=responses(401, 403, 404, 412))

@@ -8,7 +8,7 @@ from fastapi import Query, Request, Response
 
 from api.auth.caller import Caller
 from api.auth.policy import Action, authorize
-from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
+from api.conditional import IfMatch, tagged
 from api.deps import StorageDep
 from api.errors import responses
 from api.pagination import CursorsDep
@@ -59,10 +59,9 @@ async def get_product(
     product_id: ResourceId,
     storage: StorageDep,
     response: Response,
-    if_none_match: IfNoneMatch = None,
 ) -> Any:
     """Read one product with its category (404 once deleted)."""
-    return unless_unchanged(await storage.products.get(product_id), response, if_none_match)
+    return tagged(await storage.products.get(product_id), response)
 
 
 @router.patch("/{product_id}", responses=responses(401, 403, 404, 412))

@@ -13,7 +13,7 @@ from fastapi import HTTPException, Query, Request, Response
 from api.auth.caller import Caller, MaybeCaller
 from api.auth.passwords import UNUSABLE
 from api.auth.policy import Action, allowed, authorize, draft_scope
-from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
+from api.conditional import IfMatch, tagged
 from api.deps import PasswordsDep, StorageDep
 from api.errors import responses
 from api.pagination import CursorsDep
@@ -38,48 +38,14 @@ from storage.types import (
 )
 from storage.types.users import NewPassword
 
-# Every route here reads the database, which may be down (503 with Retry-After).
+# Every route here reads the database, which may be down (503 with Retry-After). Routes are
+# tried in order: the reads by id come early, after the fixed paths they must not swallow.
 router = Router(prefix="/users", tags=["users"], route_class=StrictRoute, responses=responses(503))
 
 
 def view(user: User, caller: Credentials | None) -> User | UserPublic:
     """The user as ``caller`` may see them: with email and role for themself and admins."""
     return user if allowed(caller, Action.READ_ACCOUNT, owner=user.id) else user.public()
-
-
-@router.post("", status_code=201, responses=responses(409))
-async def sign_up(
-    data: SignUp, storage: StorageDep, passwords: PasswordsDep, response: Response
-) -> User:
-    """Create an account (role ``user``); log in with ``POST /auth/token``.
-
-    409 names the email or username that is taken (in any letter case).
-    """
-    password_hash = await passwords.hash(data.password.get_secret_value())
-    account = NewUser(**data.model_dump(exclude={"password"}), password_hash=password_hash)
-    return tagged(await storage.users.create(account), response)
-
-
-@router.post("/bulk", status_code=201, responses=responses(401, 403, 409))
-async def import_users(
-    data: UserBatch, storage: StorageDep, passwords: PasswordsDep, caller: Caller
-) -> list[User]:
-    """Create 1-1000 accounts, all or none (admins).
-
-    An item without a password gets an account that cannot log in until an
-    admin sets one. 409 lists every email and username that is taken or
-    repeated in the batch (``errors``, each with its index); a 422 names each
-    invalid item by index.
-    """
-    authorize(caller, Action.IMPORT_USERS)
-    accounts = []
-    for item in data:
-        secret = item.password.get_secret_value() if item.password else None
-        password_hash = await passwords.hash(secret) if secret else UNUSABLE
-        accounts.append(
-            NewUser(**item.model_dump(exclude={"password"}), password_hash=password_hash)
-        )
-    return await storage.users.create_many(accounts)
 
 
 @router.get("/search", response_model=Page[User] | Page[UserPublic], responses=responses(401))
@@ -124,6 +90,54 @@ async def who_am_i(storage: StorageDep, caller: Caller, response: Response) -> U
     return tagged(await storage.users.get(caller.id), response)
 
 
+@router.get("/{user_id}", response_model=User | UserPublic, responses=responses(304, 401, 404))
+async def get_user(
+    user_id: ResourceId,
+    storage: StorageDep,
+    response: Response,
+    caller: MaybeCaller,
+) -> Any:
+    """Read one user: the public view, or the account for themself and admins (304 if current)."""
+    response.headers["Vary"] = "Authorization"
+    user = view(await storage.users.get(user_id), caller)
+    return tagged(user, response)
+
+
+@router.post("", status_code=201, responses=responses(409))
+async def sign_up(
+    data: SignUp, storage: StorageDep, passwords: PasswordsDep, response: Response
+) -> User:
+    """Create an account (role ``user``); log in with ``POST /auth/token``.
+
+    409 names the email or username that is taken (in any letter case).
+    """
+    password_hash = await passwords.hash(data.password.get_secret_value())
+    account = NewUser(**data.model_dump(exclude={"password"}), password_hash=password_hash)
+    return tagged(await storage.users.create(account), response)
+
+
+@router.post("/bulk", status_code=201, responses=responses(401, 403, 409))
+async def import_users(
+    data: UserBatch, storage: StorageDep, passwords: PasswordsDep, caller: Caller
+) -> list[User]:
+    """Create 1-1000 accounts, all or none (admins).
+
+    An item without a password gets an account that cannot log in until an
+    admin sets one. 409 lists every email and username that is taken or
+    repeated in the batch (``errors``, each with its index); a 422 names each
+    invalid item by index.
+    """
+    authorize(caller, Action.IMPORT_USERS)
+    accounts = []
+    for item in data:
+        secret = item.password.get_secret_value() if item.password else None
+        password_hash = await passwords.hash(secret) if secret else UNUSABLE
+        accounts.append(
+            NewUser(**item.model_dump(exclude={"password"}), password_hash=password_hash)
+        )
+    return await storage.users.create_many(accounts)
+
+
 @router.post("/me/password", status_code=204, responses=responses(401, 403))
 async def change_password(
     data: PasswordChange, storage: StorageDep, passwords: PasswordsDep, caller: Caller
@@ -134,20 +148,6 @@ async def change_password(
     password_hash = await passwords.hash(data.new_password.get_secret_value())
     await storage.credentials.set_password(caller.id, password_hash)
     return Response(status_code=204)
-
-
-@router.get("/{user_id}", response_model=User | UserPublic, responses=responses(304, 401, 404))
-async def get_user(
-    user_id: ResourceId,
-    storage: StorageDep,
-    response: Response,
-    caller: MaybeCaller,
-    if_none_match: IfNoneMatch = None,
-) -> Any:
-    """Read one user: the public view, or the account for themself and admins (304 if current)."""
-    response.headers["Vary"] = "Authorization"
-    user = view(await storage.users.get(user_id), caller)
-    return unless_unchanged(user, response, if_none_match)
 
 
 @router.patch("/{user_id}", responses=responses(401, 403, 404, 409, 412))

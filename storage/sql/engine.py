@@ -160,6 +160,8 @@ def create_read_pool(read_engine: AsyncEngine, pool_size: int, timeouts: Timeout
         args = {**kwargs, **_server_timeouts("mysql", timeouts)}
         return read_pools.AsyncmyReads(dialect, args, pool_size, timeouts)
     if dialect.name == "sqlite" and url.database not in (None, "", ":memory:"):
-        return read_pools.SqliteReads(dialect, url.database, pool_size, timeouts)
+        from storage.sql.sqlite_reads import SqliteReads
+
+        return SqliteReads(dialect, url.database, pool_size, timeouts)
     # An in-memory SQLite database (one connection, shared) or another driver.
     return read_pools.EngineReads(read_engine, timeouts)

@@ -10,9 +10,9 @@ on SQLite ten thread hand-offs where one does):
   connection and skips its reset query on release (reads change no session
   state, so it would only cost a round trip);
 - MariaDB/MySQL: an asyncmy pool in autocommit mode;
-- SQLite: a few ``sqlite3`` connections, each owned by one worker thread: a
+- SQLite: ``sqlite3`` connections, each owned by one worker thread, where a
   whole read operation (count, page, tags) runs in one hand-off, inside one
-  read transaction, so it reads one snapshot.
+  read transaction, so it reads one snapshot (``storage.sql.sqlite_reads``).
 
 Every pool bounds the operation by ``Timeouts.operation`` (pool wait, connect
 and statements), reports each statement to ``storage.instrumentation`` and
@@ -22,11 +22,7 @@ turns driver errors into neutral ones (``storage.sql.driver_errors``).
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import sqlite3
-import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from time import perf_counter
 from typing import Any, Protocol
 
@@ -218,100 +214,6 @@ class AsyncmyReads:
         if self._pool is not None:
             self._pool.terminate()
             await self._pool.wait_closed()
-
-
-class _Running:
-    """The connection a SQLite read is using, so a deadline can interrupt it."""
-
-    connection: sqlite3.Connection | None = None
-
-
-class SqliteReads:
-    """Reads on SQLite: ``size`` worker threads, each with its own connection.
-
-    One operation is one hand-off to a worker, which runs all of its
-    statements inside one read transaction (one snapshot) and returns.
-    """
-
-    def __init__(self, dialect: Dialect, path: str, size: int, timeouts: Timeouts) -> None:
-        self._statements = Statements(dialect)
-        self._path = path
-        self._size = size
-        self._timeouts = timeouts
-        self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="sqlite-read")
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-        self._busy = 0
-
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(
-                self._path,
-                timeout=self._timeouts.statement,
-                isolation_level=None,  # BEGIN and COMMIT are ours
-                check_same_thread=False,  # closed by close(), from the loop's thread
-            )
-            connection.execute("PRAGMA query_only = ON")  # a read connection never writes
-            self._local.connection = connection
-            with self._lock:
-                self._connections.append(connection)
-        return connection
-
-    def _run_here[T](self, read: Read[T], running: _Running) -> T:
-        """The whole operation, in this worker thread (counted in the caller's context)."""
-        connection = self._connection()
-        running.connection = connection
-        statements = self._statements
-        with self._lock:
-            self._busy += 1
-        connection.execute("BEGIN")
-        try:
-            query = next(read)
-            while True:
-                prepared = statements[query]
-                tally = instrumentation.started(prepared.sql)
-                started = perf_counter() if tally is not None else 0.0
-                try:
-                    raw = connection.execute(prepared.sql, prepared.bind(query.values)).fetchall()
-                finally:
-                    if tally is not None:
-                        instrumentation.finished(tally, perf_counter() - started)
-                query = read.send(prepared.rows(raw))
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-        finally:
-            running.connection = None
-            if connection.in_transaction:
-                connection.execute("COMMIT")
-            with self._lock:
-                self._busy -= 1
-
-    async def run[T](self, read: Read[T]) -> T:
-        running = _Running()
-        # The caller's context goes with the work, so its round trips are counted.
-        context = contextvars.copy_context()
-        work: Callable[[], T] = lambda: context.run(self._run_here, read, running)  # noqa: E731
-        with translate_driver_errors():
-            try:
-                async with asyncio.timeout(self._timeouts.operation):
-                    return await asyncio.get_running_loop().run_in_executor(self._executor, work)
-            except BaseException:
-                connection = running.connection
-                if connection is not None:
-                    connection.interrupt()  # stop the statement the deadline abandoned
-                raise
-
-    def usage(self) -> PoolUsage | None:
-        return PoolUsage("read", in_use=self._busy, open=len(self._connections), size=self._size)
-
-    async def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
 
 
 class EngineReads:
