@@ -4,9 +4,10 @@ Declared once here; every backend derives from it: the SQL backend its WHERE
 clauses, ORDER BY, key columns, indexes and unique constraints, the Mongo
 backend its query documents, sort specs, key fields and indexes, and both the
 message of a unique key's conflict. ``tests/test_declarations.py`` checks that
-each backend covers every declaration and holds exactly the indexes derived
-here (on PostgreSQL, that the planner uses the trigram ones), and runs every
-filter and sort on every backend against the same data.
+each backend covers every declaration and runs every filter and sort on every
+backend against the same data; ``tests/test_indexes.py`` that each store holds
+exactly the indexes derived here and that the SQLite and PostgreSQL planners
+use them as ``Filter.index_on`` says.
 
 Which index serves a filter depends on the engine (``Filter.index_on``): a
 comparison is a B-tree seek everywhere; a substring search (``contains``)
