@@ -20,7 +20,8 @@ import aiosqlite
 import pytest
 from fastapi import FastAPI
 
-from bench.baseline import USER_SQL, iso_utc_text, user_json
+from bench.baseline.shapes import iso_utc_text, user_json
+from bench.baseline.sql import USER_SQL
 from tests.accounts import bearer, token_for
 from tests.conftest import SQL_CASES, http_client, running_app
 from tests.cost import call, calls_per_request, scope_for
@@ -32,16 +33,15 @@ SQLITE = next(case for case in SQL_CASES if case.id == "sqlite")
 
 BUDGETS = {
     # Recorded 2026-12-06 (FastAPI 0.165, Starlette 1.10, pydantic 2.14, Python 3.13).
-    "GET /users/{id}": 901,
-    "GET /posts?limit=50": 4551,
-    # 4054 before every SQL write became one transaction retried under one deadline
+    "GET /users/{id}": 657,
+    "GET /posts?limit=50": 3221,
+    # 3639 before every SQL write became one transaction retried under one deadline
     # (storage.retry, storage.sql.rows): +83 calls, for a write that a deadlock or a
     # Galera certification conflict no longer turns into a 503.
-    "PATCH /users/{id}": 4137,
+    "PATCH /users/{id}": 3722,
 }
-REFERENCE_RATIO = 2.4
-"""A point read costs at most this many times the bare FastAPI route's calls (2.38 today;
-the goal is 2.0: what is left is in the README's "Where a request's time goes")."""
+REFERENCE_RATIO = 2.0
+"""A point read costs at most this many times the bare FastAPI route's calls (1.74 today)."""
 
 
 @pytest.fixture

@@ -91,7 +91,7 @@ class SqlProductStore:
         ]
 
     async def get(self, product_id: int) -> Product:
-        return await self._db.reads.run(_product(product_id))
+        return await self._db.reads.run(_product(product_id), by_key=True)
 
     async def list(self, query: ProductQuery) -> Page[Product]:
         def matching(_dialect: str) -> Select[Any]:
