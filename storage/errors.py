@@ -7,6 +7,7 @@
      ├── Conflict            a uniqueness, stock or state rule forbids the change  -> 409
      ├── PreconditionFailed  the client's If-Match names an older version          -> 412
      ├── Unavailable         the database cannot be reached right now              -> 503
+     │                       (``transient``: a deadlock or write conflict, retried first)
      │    └── TimedOut       the database cancelled a statement that ran too long  -> 504
      └── NotMigrated         the schema is missing or older than the code          -> 503
 
@@ -41,7 +42,19 @@ class NotFound(StorageError):
 
 
 class Conflict(StorageError):
-    """The change would break a uniqueness or reference rule."""
+    """The change would break a uniqueness or reference rule.
+
+    ``key`` names the unique key a write collided with (``users.email_key``),
+    when it was one: the stores translate every unique violation through one
+    map (``storage.types.unique_message``), and a store that words its own
+    message for some keys (the users' "email first" rule) tells them apart by it.
+    """
+
+    def __init__(
+        self, message: str, details: list[dict[str, Any]] | None = None, *, key: str | None = None
+    ) -> None:
+        super().__init__(message, details)
+        self.key = key
 
 
 class PreconditionFailed(StorageError):
@@ -49,7 +62,19 @@ class PreconditionFailed(StorageError):
 
 
 class Unavailable(StorageError):
-    """The database did not answer; the request may succeed if retried."""
+    """The database did not answer; the request may succeed if retried.
+
+    ``transient``: the database refused this attempt for a reason that running
+    it again can clear (a deadlock, a write conflict). Stores retry those
+    themselves within the operation's deadline (``storage.retry``); a client
+    sees one only when that deadline ran out.
+    """
+
+    def __init__(
+        self, message: str, details: list[dict[str, Any]] | None = None, *, transient: bool = False
+    ) -> None:
+        super().__init__(message, details)
+        self.transient = transient
 
 
 class TimedOut(Unavailable):

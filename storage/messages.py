@@ -17,6 +17,8 @@ PRODUCT_NOT_DELETED = "Product is not deleted; only a deleted product can be res
 ORDER_NOT_FOUND = "Order not found"
 ORDER_ALREADY_CANCELLED = "Order is already cancelled"
 PICTURE_NOT_FOUND = "Picture not found"
+CONFLICT = "The change conflicts with data already stored"
+"""A unique key no declaration names (``storage.types.unique_message``): the same on every store."""
 
 
 def product_missing(product_id: int) -> str:

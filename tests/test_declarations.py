@@ -3,28 +3,22 @@
 - every declared field is something each backend can query (an SQL column, a
   field the Mongo validator knows), and each query model has exactly the
   declared parameters;
-- every served filter and sort field has an index on every backend, and every
-  declared unique field a unique one;
+- (``tests/test_indexes.py``: every store holds exactly the indexes the
+  declarations ask for, and the planners use them);
 - every declared filter (with several values) and every sort key (both ways)
   gives the same ids on every backend for the same data, Unicode included.
 """
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
-from typing import Any, get_args
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import inspect
-from sqlalchemy.engine import Connection
 
 from storage.mongo.documents import POSTS as POSTS_COLLECTION
-from storage.mongo.queries import stored
-from storage.mongo.validators import VALIDATORS
 from storage.sql import categories, orders, post_reads, products, tags, users
-from storage.sql.engine import create_engine
 from storage.types import LISTINGS, Listing
 from storage.types.catalog import CategoryQuery, ProductQuery
 from storage.types.common import ListQuery
@@ -32,7 +26,7 @@ from storage.types.orders import OrderQuery
 from storage.types.posts import PostQuery, TagQuery
 from storage.types.users import UserQuery
 from tests.accounts import admin_token
-from tests.conftest import ENABLED, BackendCase, http_client, running_app
+from tests.conftest import ENABLED, http_client, running_app
 from tests.helpers import created, new_post, new_user
 
 pytestmark = pytest.mark.anyio
@@ -61,122 +55,6 @@ def declared_fields(listing: Listing) -> set[str]:
     """Every stored field a listing filters or sorts by."""
     fields = {field for filter_ in listing.filters for field in filter_.fields}
     return fields | set(listing.sorts)
-
-
-def indexed_fields(listing: Listing) -> set[str]:
-    """The fields that must lead an index: served filters and stored sorts."""
-    fields = {f for filter_ in listing.filters if filter_.indexed for f in filter_.fields}
-    fields |= set(listing.sorts) - listing.computed_sorts
-    return fields - {"id"}
-
-
-@pytest.mark.parametrize("listing", LISTINGS, ids=[listing.resource for listing in LISTINGS])
-def test_every_declared_field_reaches_both_backends(listing: Listing) -> None:
-    query = QUERIES[listing.resource]
-    declared_params = {filter_.param for filter_ in listing.filters}
-    assert set(query.model_fields) == declared_params | {"sort", "skip", "limit", "after", "count"}
-    sort_values = {
-        str(value).removeprefix("-") for value in get_args(query.model_fields["sort"].annotation)
-    }
-    assert sort_values == set(listing.sorts)
-
-    sql = SQL_COLUMNS[listing.resource]
-    assert declared_fields(listing) <= set(sql), declared_fields(listing) - set(sql)
-    collection = MONGO_COLLECTION.get(listing.resource, listing.resource)
-    properties = VALIDATORS[collection]["$jsonSchema"]["properties"]
-    mongo_fields = {stored(field) for field in declared_fields(listing) - listing.computed_sorts}
-    if listing.resource == "tags":
-        mongo_fields = {"tags"}  # the name is the array element itself
-    assert mongo_fields <= set(properties), mongo_fields - set(properties)
-    for field, key in listing.keys.items():
-        assert {stored(field), key} <= set(sql) & set(properties)
-
-
-def sql_indexes(url: str) -> dict[str, list[tuple[list[str], bool]]]:
-    """Per table: (columns, unique) of every index and unique constraint."""
-
-    def read(connection: Connection) -> dict[str, list[tuple[list[str], bool]]]:
-        inspector = inspect(connection)
-        found: dict[str, list[tuple[list[str], bool]]] = {}
-        for table in inspector.get_table_names():
-            entries = [
-                (list(index["column_names"]), bool(index["unique"]))
-                for index in inspector.get_indexes(table)
-            ]
-            entries += [
-                (list(unique["column_names"]), True)
-                for unique in inspector.get_unique_constraints(table)
-            ]
-            found[table] = entries
-        return found
-
-    async def run() -> dict[str, list[tuple[list[str], bool]]]:
-        engine = create_engine(url)
-        try:
-            async with engine.connect() as conn:
-                return await conn.run_sync(read)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
-async def mongo_indexes(url: str) -> dict[str, list[tuple[list[str], bool]]]:
-    from storage.mongo.connection import connect
-
-    connection = connect(url)
-    try:
-        found = {}
-        for collection in ("users", "posts", "categories", "products", "orders"):
-            info = await connection.db[collection].index_information()
-            found[collection] = [
-                ([key for key, _ in spec["key"]], bool(spec.get("unique")))
-                for name, spec in info.items()
-                if name != "_id_"
-            ]
-        return found
-    finally:
-        await connection.close()
-
-
-def leads(indexes: list[tuple[list[str], bool]], field: str, *, unique: bool = False) -> bool:
-    return any(columns[0] == field and (is_unique or not unique) for columns, is_unique in indexes)
-
-
-@pytest.mark.parametrize("case", ENABLED, ids=[case.id for case in ENABLED])
-async def test_every_filter_sort_and_unique_key_has_an_index(
-    case: BackendCase, database_urls: dict[str, str]
-) -> None:
-    url = database_urls[case.id]
-    if case.backend == "sql":
-        found = await asyncio.to_thread(sql_indexes, url)
-    else:
-        found = await mongo_indexes(url)
-    missing = []
-    for listing in LISTINGS:
-        if listing.resource == "tags":
-            # SQL: the tags table's unique name; Mongo: the posts' multikey index on tags.
-            if case.backend == "sql":
-                ok = leads(found["tags"], "name", unique=True)
-            else:
-                ok = leads(found["posts"], "tags")
-            missing += [] if ok else ["tags.name"]
-            continue
-        table = found[listing.resource]
-        for field in indexed_fields(listing):
-            name = field if case.backend == "sql" else stored(field)
-            if field == "tags" and case.backend == "sql":
-                ok = leads(found["post_tags"], "tag_id") or leads(found["post_tags"], "post_id")
-            else:
-                ok = leads(table, name)
-            if not ok:
-                missing.append(f"{listing.resource}.{name}")
-        missing += [
-            f"{listing.resource}.{field} (unique)"
-            for field in listing.unique
-            if not leads(table, field, unique=True)
-        ]
-    assert missing == []
 
 
 # Names chosen where stores used to disagree: Turkish i, final sigma, ß/ẞ,

@@ -1,6 +1,10 @@
-"""A populated database of the previous version migrates, on every backend, without loss.
+"""Populated databases of older versions migrate, on every backend, without loss.
 
-The previous version (SQL revision 0002, Mongo schema 1) lower-cased emails
+Two starting points: the previous release (the version the newest migration
+starts from: ``PREVIOUS_SQL_REVISION``, ``PREVIOUS_MONGO_SCHEMA``, kept so by
+a test), and the oldest this code still upgrades (below).
+
+The oldest (SQL revision 0002, Mongo schema 1) lower-cased emails
 and category keys with each store's own rules, had no search keys, and (on
 Mongo) no transaction guards. Its data is written here in its own shape, the
 database is migrated, and the service must then answer as if the data had
@@ -15,25 +19,41 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from alembic.script import ScriptDirectory
 from asgi_lifespan import LifespanManager
 from PIL import Image
-from sqlalchemy import text
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.auth.passwords import Passwords
 from api.main import create_app
 from bench.databases import mongo_database, sql_database
 from storage.factory import migrate_storage
-from storage.sql.migrate import migration_engine, upgrade_to_head
-from tests.accounts import admin_token, create_admin, sign_up_body
+from storage.messages import EMAIL_TAKEN
+from storage.mongo.documents import GUARD, GUARDED
+from storage.mongo.fields import to_document
+from storage.mongo.schema import DATA_STEPS, ensure_schema
+from storage.sql.migrate import alembic_config, migration_engine, upgrade_to_head
+from storage.sql.tables import Base
+from storage.types import CATEGORIES as CATEGORY_LISTING
+from storage.types import POSTS as POST_LISTING
+from storage.types import PRODUCTS as PRODUCT_LISTING
+from storage.types import USERS as USER_LISTING
+from storage.types.text import fold
+from tests.accounts import PASSWORD, admin_token, create_admin, sign_up_body, token_for
 from tests.conftest import ENABLED, BackendCase, http_client, settings_for
 from tests.helpers import items
+from tests.test_indexes import ENGINE, expected, mongo_indexes, sql_indexes
 
 NOW = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
 USERS = [
@@ -113,16 +133,22 @@ async def write_sql_revision_0002(url: str) -> None:
                 ),
                 {"price": price, "at": stamp},
             )
-            if engine.dialect.name == "postgresql":
-                for table in ("users", "posts", "tags", "categories", "products"):
-                    await conn.execute(
-                        text(
-                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                            f"(SELECT max(id) FROM {table}))"
-                        )
-                    )
+            await continue_sequences(conn)
     finally:
         await engine.dispose()
+
+
+async def continue_sequences(conn: AsyncConnection) -> None:
+    """Move PostgreSQL's id sequences past the rows written with explicit ids."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in ("users", "posts", "tags", "categories", "products"):
+        await conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
+        )
 
 
 def v1_validator(**properties: Any) -> dict[str, Any]:
@@ -218,24 +244,187 @@ async def check_migrated(client: httpx.AsyncClient) -> None:
     assert await items(client, "/posts") == [2]  # cascade still works after the rebuild
 
 
-async def migrate_and_check(case: BackendCase, url: str) -> None:
-    if case.backend == "sql":
-        await write_sql_revision_0002(url)
-    else:
-        await write_mongo_schema_1(url)
+# The previous release: the schema the newest migration starts from. When a
+# migration is added, these become the versions before it (and the writers
+# below write that version's shape); test_the_previous_release_is_the_one_before_head
+# fails until they do, so "upgrades from the previous version" stays true.
+PREVIOUS_SQL_REVISION = "0007"
+PREVIOUS_MONGO_SCHEMA = 5
+PASSWORD_HASH = Passwords(memory_kib=8, time_cost=1).hash_blocking(PASSWORD)
+
+
+def test_the_previous_release_is_the_one_before_head() -> None:
+    scripts = ScriptDirectory.from_config(alembic_config())
+    head = scripts.get_revision(scripts.get_current_head())
+    assert head is not None and head.down_revision == PREVIOUS_SQL_REVISION
+    assert max(DATA_STEPS) - 1 == PREVIOUS_MONGO_SCHEMA
+
+
+def previous_release_rows() -> dict[str, list[dict[str, Any]]]:
+    """One of everything, as the previous release stored it (keys folded by this code's rule)."""
+    stamp = {"created_at": NOW, "updated_at": NOW, "version": 1}
+    users = [
+        {
+            "id": user_id,
+            "username": username,
+            "name": name,
+            "email": email,
+            "age": 30,
+            "city": city,
+            "is_active": True,
+            "role": "user",
+            "password_hash": PASSWORD_HASH,
+            "token_version": 0,
+            "picture": None,
+            **stamp,
+        }
+        for (user_id, name, email, city), username in zip(USERS, ("ada", "grace"), strict=True)
+    ]
+    posts = [
+        {
+            "id": post_id,
+            "title": title,
+            "content": "Twenty characters and more.",
+            "published": True,
+            "author_id": author,
+            "tags": sorted({fold(tag) for tag in tags}),  # stored folded since schema 2
+            **stamp,
+        }
+        for post_id, author, title, tags in POSTS
+    ]
+    category = {"id": 1, "name": "Straße", "description": None, **stamp}
+    product = {
+        "id": 1,
+        "name": "Map of Köln",
+        "price": Decimal("12.50"),
+        "stock": 3,
+        "category_id": 1,
+        "deleted_at": None,
+        **stamp,
+    }
+    return {"users": users, "posts": posts, "categories": [category], "products": [product]}
+
+
+async def write_sql_previous_release(url: str) -> None:
+    from storage.sql.tables import post_tags, tags_table
+
+    engine = migration_engine(url)
+    try:
+        await upgrade_to_head(engine, target=PREVIOUS_SQL_REVISION)
+        rows = previous_release_rows()
+        listings = {"users": USER_LISTING, "posts": POST_LISTING, "categories": CATEGORY_LISTING}
+        listings["products"] = PRODUCT_LISTING
+        async with engine.begin() as conn:
+            for table, found in rows.items():
+                keyed = [
+                    listings[table].with_keys({k: v for k, v in row.items() if k != "tags"})
+                    for row in found
+                ]
+                await conn.execute(insert(Base.metadata.tables[table]), keyed)
+            names = sorted({tag for post in rows["posts"] for tag in post["tags"]})
+            await conn.execute(insert(tags_table), [{"name": name} for name in names])
+            ids = {name: number for number, name in enumerate(names, start=1)}
+            links = [
+                {"post_id": post["id"], "tag_id": ids[tag]}
+                for post in rows["posts"]
+                for tag in post["tags"]
+            ]
+            await conn.execute(insert(post_tags), links)
+            await continue_sequences(conn)
+    finally:
+        await engine.dispose()
+
+
+async def write_mongo_previous_release(url: str) -> None:
+    from storage.mongo.connection import connect
+
+    connection = connect(url)
+    db = connection.db
+    try:
+        await ensure_schema(db)
+        # Schema 5's index names: one look-up and one unique key were named otherwise.
+        await db["users"].drop_index("picture_id")
+        await db["users"].create_index("picture", name="picture")
+        await db["pictures"].drop_index("digest_unique")
+        await db["pictures"].create_index("digest", unique=True, name="digest")
+        listings = {"users": USER_LISTING, "posts": POST_LISTING, "categories": CATEGORY_LISTING}
+        listings["products"] = PRODUCT_LISTING
+        for collection, found in previous_release_rows().items():
+            for row in found:
+                doc = to_document(listings[collection].with_keys(row))
+                if collection in GUARDED:
+                    doc[GUARD] = 0
+                await db[collection].insert_one(doc)
+        await db["counters"].delete_many({})
+        await db["meta"].update_one({"_id": "schema"}, {"$set": {"version": PREVIOUS_MONGO_SCHEMA}})
+    finally:
+        await connection.close()
+
+
+async def check_previous_release_migrated(client: httpx.AsyncClient) -> None:
+    """The previous release's data, served by this one: logins, filters, keys, conflicts, ids."""
+    token = await token_for(client, "grace", PASSWORD)
+    assert token
+    assert await items(client, "/users", key="name", name="STRASSE") == ["Ada Straße"]
+    assert await items(client, "/users", key="city", city="ZMIR") == ["İzmir"]
+    assert await items(client, "/posts", tag="Straße") == [1, 2]
+    assert await items(client, "/products", q="köln") == [1]
+    taken = await client.post("/users", json=sign_up_body("STRASSE@example.com", username="twin"))
+    assert (taken.status_code, taken.json()) == (409, {"detail": EMAIL_TAKEN})
+    new = await client.post("/users", json=sign_up_body("new@example.com", name="New"))
+    assert new.status_code == 201 and new.json()["id"] > 2
+    picture = io.BytesIO()
+    Image.new("RGB", (30, 20), "teal").save(picture, "PNG")
+    files = {"picture": ("me.png", picture.getvalue(), "image/png")}
+    assert (await client.put("/users/2/picture", files=files)).status_code == 200
+    assert (await client.delete("/users/2/picture")).status_code == 200
+
+
+@dataclass(frozen=True)
+class Start:
+    """A version to upgrade from: how to write its data, and what must hold after."""
+
+    name: str
+    write_sql: Callable[[str], Awaitable[None]]
+    write_mongo: Callable[[str], Awaitable[None]]
+    check: Callable[[httpx.AsyncClient], Awaitable[None]]
+
+
+STARTS = [
+    Start("oldest", write_sql_revision_0002, write_mongo_schema_1, check_migrated),
+    Start(
+        "previous",
+        write_sql_previous_release,
+        write_mongo_previous_release,
+        check_previous_release_migrated,
+    ),
+]
+
+
+async def migrate_and_check(start: Start, case: BackendCase, url: str) -> None:
+    write = start.write_sql if case.backend == "sql" else start.write_mongo
+    await write(url)
     for _ in range(2):  # the second run finds nothing to do
         await migrate_storage(case.backend, database_url=url, mongo_url=url)  # type: ignore[arg-type]
     app = create_app(settings_for(case, url))
     async with LifespanManager(app):
         await create_admin(app)  # as an operator would with `python -m api create-admin`
         async with http_client(app, await admin_token(app)) as client:
-            await check_migrated(client)
+            await start.check(client)
 
 
+@pytest.mark.parametrize("start", STARTS, ids=[start.name for start in STARTS])
 @pytest.mark.parametrize("case", ENABLED, ids=[case.id for case in ENABLED])
-def test_previous_version_with_data_migrates_and_serves(
-    case: BackendCase, tmp_path: Path, request: pytest.FixtureRequest
+def test_an_older_version_with_data_migrates_and_serves(
+    start: Start, case: BackendCase, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     server = request.getfixturevalue("mongo_server") if case.backend == "mongo" else ""
     with empty_database(case, tmp_path, server) as url:
-        asyncio.run(migrate_and_check(case, url))
+        asyncio.run(migrate_and_check(start, case, url))
+        # Its indexes are now exactly this version's.
+        if case.backend == "sql":
+            found, references = sql_indexes(url)
+        else:
+            found, references = asyncio.run(mongo_indexes(url)), set()
+        wanted = expected(ENGINE[case.id])
+        assert (wanted - found, found - wanted - references) == (set(), set())

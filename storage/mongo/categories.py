@@ -7,7 +7,7 @@ unique index, so "Books" and "BOOKS" cannot both exist.
 from __future__ import annotations
 
 from storage.errors import Conflict, NotFound
-from storage.messages import CATEGORY_HAS_PRODUCTS, CATEGORY_NAME_TAKEN, CATEGORY_NOT_FOUND
+from storage.messages import CATEGORY_HAS_PRODUCTS, CATEGORY_NOT_FOUND
 from storage.mongo.documents import (
     CATEGORIES,
     GUARD,
@@ -20,6 +20,7 @@ from storage.mongo.documents import (
     update_fields,
     versioned,
 )
+from storage.mongo.fields import from_document
 from storage.mongo.runner import Runner
 from storage.types import CATEGORIES as LISTING
 from storage.types import (
@@ -34,14 +35,7 @@ from storage.types import (
 
 def to_category(doc: Document) -> Category:
     """Build the API model from a stored category document."""
-    return Category(
-        id=doc["_id"],
-        name=doc["name"],
-        description=doc["description"],
-        created_at=doc["created_at"],
-        updated_at=doc["updated_at"],
-        version=doc["version"],
-    )
+    return Category.model_validate(from_document(Category, doc))
 
 
 class MongoCategoryStore:
@@ -61,7 +55,7 @@ class MongoCategoryStore:
             doc["_id"] = await next_id(self._db, CATEGORIES)
             await self._categories.insert_one(doc)
 
-        await self._run.run(insert, duplicate=CATEGORY_NAME_TAKEN)
+        await self._run.run(insert)
         return to_category(doc)
 
     async def get(self, category_id: int) -> Category:
@@ -90,9 +84,9 @@ class MongoCategoryStore:
             return versioned(doc)
 
         if expected is None:
-            doc = await self._run.run(lambda: update(None), duplicate=CATEGORY_NAME_TAKEN)
+            doc = await self._run.run(lambda: update(None))
         else:
-            doc = await self._run.transaction(update, duplicate=CATEGORY_NAME_TAKEN)
+            doc = await self._run.transaction(update)
         if doc is None:
             raise NotFound(CATEGORY_NOT_FOUND)
         return to_category(doc)

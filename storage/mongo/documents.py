@@ -32,6 +32,8 @@ RESOURCES = (USERS, POSTS, CATEGORIES, PRODUCTS, ORDERS, PICTURES)
 GUARD = "txn_guard"
 """A counter on users, categories and pictures that transactions depending on them bump
 (see ``storage.mongo.runner.Runner.guard``); never shown to clients."""
+GUARDED = frozenset({USERS, CATEGORIES, PICTURES})
+"""Collections whose documents carry ``GUARD``: what transactions depend on existing."""
 
 
 async def next_id(db: Database, collection: str) -> int:

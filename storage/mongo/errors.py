@@ -3,8 +3,10 @@
 ::
 
     pymongo.errors.PyMongoError
-     ├── DuplicateKeyError                    -> Conflict (message chosen by the operation)
-     ├── transient (``is_transient``)          -> Unavailable, retried by ``storage.mongo.runner``
+     ├── DuplicateKeyError (and a bulk write's) -> Conflict, by the one map of unique keys
+     │                                          (``storage.types.unique_conflict``)
+     ├── transient (``is_transient``)          -> Unavailable(transient=True), retried
+     │                                          by ``storage.retry`` (via the runner)
      ├── ExecutionTimeout from the server      -> TimedOut: it stopped the operation at maxTimeMS
      ├── ExecutionTimeout from PyMongo         -> Unavailable: the deadline ran out client-side
      ├── ConnectionFailure                    -> Unavailable
@@ -23,8 +25,10 @@ which uses ``translate_errors()``, so no PyMongo exception ever leaves ``storage
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from pymongo.errors import (
     BulkWriteError,
@@ -39,6 +43,7 @@ from pymongo.errors import (
 
 from storage.errors import Conflict, StorageError, TimedOut, Unavailable
 from storage.mongo import standin
+from storage.types import unique_conflict
 
 logger = logging.getLogger(__name__)
 
@@ -93,42 +98,41 @@ def is_transient(exc: PyMongoError) -> bool:
     return isinstance(exc, OperationFailure) and standin.is_transient(str(exc))
 
 
-Duplicate = str | Mapping[str, str] | None
-"""A unique-index violation's message, or one per indexed field (``{"email_key": ...}``)."""
+# "E11000 duplicate key error collection: app.users index: email_key_unique dup key: ..."
+# (MongoDB and the stand-in alike; a database name has no dot in it).
+_DUPLICATE_IN = re.compile(r"collection: [^.\s]+\.(\S+) index:")
 
 
-def _duplicate_message(exc: PyMongoError, duplicate: Duplicate) -> str:
-    if isinstance(duplicate, Mapping):
-        details = getattr(exc, "details", None) or {}
-        errors = details.get("writeErrors") or [details]
-        for error in errors:
-            for field in error.get("keyPattern", {}):
-                if field in duplicate:
-                    return duplicate[field]
-        return next(iter(duplicate.values()))
-    return duplicate or "A conflicting record already exists"
+def duplicate_conflict(error: Any) -> Conflict:
+    """The ``Conflict`` for one duplicate-key error (a reply or a bulk write's item).
+
+    The collection comes from the server's message and the field from its
+    ``keyPattern``; together they name the unique key, whose message comes
+    from the declarations. A key they do not name (an index an operator added)
+    gets the generic message, as on every store.
+    """
+    found = _DUPLICATE_IN.search(str(error.get("errmsg", "")))
+    fields = list(error.get("keyPattern") or {})
+    field = fields[0] if len(fields) == 1 else None
+    return unique_conflict(found.group(1) if found else None, field)
 
 
 @contextmanager
-def translate_errors(*, duplicate: Duplicate = None) -> Iterator[None]:
-    """Run driver calls, turning PyMongo exceptions into neutral ``storage.errors``.
-
-    ``duplicate`` is the message of the ``Conflict`` raised for a unique-index
-    violation; each operation knows which rule (email, category name) it can break.
-    """
+def translate_errors() -> Iterator[None]:
+    """Run driver calls, turning PyMongo exceptions into neutral ``storage.errors``."""
     try:
         yield
     except DuplicateKeyError as exc:
-        raise Conflict(_duplicate_message(exc, duplicate)) from exc
+        raise duplicate_conflict(exc.details or {}) from exc
     except BulkWriteError as exc:
         # insert_many reports a unique-index violation among its write errors.
-        codes = {error.get("code") for error in exc.details.get("writeErrors", [])}
-        if codes == {_DUPLICATE_KEY}:
-            raise Conflict(_duplicate_message(exc, duplicate)) from exc
+        errors = exc.details.get("writeErrors", [])
+        if errors and all(error.get("code") == _DUPLICATE_KEY for error in errors):
+            raise duplicate_conflict(errors[0]) from exc
         raise _translated(exc) from exc
     except PyMongoError as exc:
         if is_transient(exc):
-            raise Unavailable(f"Database busy: {describe(exc)}") from exc
+            raise Unavailable(f"Database busy: {describe(exc)}", transient=True) from exc
         raise _translated(exc) from exc
 
 

@@ -4,10 +4,12 @@ Placing an order is one multi-document transaction: the user is guarded
 (``Runner.guard``), then each line takes its stock with a conditional update
 (``stock >= quantity``, not deleted) in product id order, then the order is
 inserted; a line that cannot be taken aborts everything. Money is kept in
-integer cents, as product prices are.
+integer cents, as product prices are (``storage.mongo.fields``).
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from pymongo import ReturnDocument
 
@@ -19,7 +21,6 @@ from storage.messages import (
     out_of_stock,
     product_missing,
 )
-from storage.money import from_cents
 from storage.mongo.documents import (
     ORDERS,
     PRODUCTS,
@@ -32,6 +33,7 @@ from storage.mongo.documents import (
     update_fields,
     versioned,
 )
+from storage.mongo.fields import from_document, to_document
 from storage.mongo.runner import Runner
 from storage.types import (
     Order,
@@ -39,32 +41,15 @@ from storage.types import (
     OrderLine,
     OrderQuery,
     Page,
+    Product,
     ensure_current,
 )
 
 
 def to_order(doc: Document) -> Order:
-    """Build the API model from a stored order document."""
-    lines = [
-        OrderLine(
-            product_id=line["product_id"],
-            name=line["name"],
-            unit_price=from_cents(line["unit_price_cents"]),
-            quantity=line["quantity"],
-            line_total=from_cents(line["line_total_cents"]),
-        )
-        for line in doc["lines"]
-    ]
-    return Order(
-        id=doc["_id"],
-        user_id=doc["user_id"],
-        status=doc["status"],
-        items=lines,
-        total=from_cents(doc["total_cents"]),
-        created_at=doc["created_at"],
-        updated_at=doc["updated_at"],
-        version=doc["version"],
-    )
+    """Build the API model from a stored order document (its ``lines`` are the ``items``)."""
+    items = [from_document(OrderLine, line) for line in doc["lines"]]
+    return Order.model_validate({**from_document(Order, doc), "items": items})
 
 
 class MongoOrderStore:
@@ -90,21 +75,15 @@ class MongoOrderStore:
             for item in sorted(data.items, key=lambda item: item.product_id):
                 taken[item.product_id] = await self._take(session, item.product_id, item.quantity)
             lines = [taken[item.product_id] for item in data.items]
-            doc = new_document(
-                {
-                    "_id": order_id,
-                    "user_id": user_id,
-                    "status": "placed",
-                    "lines": lines,
-                    "total_cents": sum(line["line_total_cents"] for line in lines),
-                }
-            )
+            total = sum((line.line_total for line in lines), Decimal(0))
+            order = {"id": order_id, "user_id": user_id, "status": "placed", "lines": lines}
+            doc = new_document(to_document({**order, "total": total}))
             await self._orders.insert_one(doc, session=session)
             return doc
 
         return to_order(await self._run.transaction(place))
 
-    async def _take(self, session: Session, product_id: int, quantity: int) -> Document:
+    async def _take(self, session: Session, product_id: int, quantity: int) -> OrderLine:
         product = await self._products.find_one_and_update(
             {"_id": product_id, "deleted_at": None, "stock": {"$gte": quantity}},
             {"$inc": {"stock": -quantity, "version": 1}},
@@ -116,13 +95,14 @@ class MongoOrderStore:
             if found is None or found["deleted_at"] is not None:
                 raise NotFound(product_missing(product_id))
             raise Conflict(out_of_stock(product_id, found["name"], found["stock"], quantity))
-        return {
-            "product_id": product_id,
-            "name": product["name"],
-            "unit_price_cents": product["price_cents"],
-            "quantity": quantity,
-            "line_total_cents": product["price_cents"] * quantity,
-        }
+        price = from_document(Product, product)["price"]
+        return OrderLine(
+            product_id=product_id,
+            name=product["name"],
+            unit_price=price,
+            quantity=quantity,
+            line_total=price * quantity,
+        )
 
     async def get(self, order_id: int) -> Order:
         """Return one order or raise ``NotFound``."""

@@ -23,6 +23,7 @@ from storage.mongo.documents import (
     update_fields,
     versioned,
 )
+from storage.mongo.fields import from_document
 from storage.mongo.queries import query_filter
 from storage.mongo.runner import Runner
 from storage.mongo.users import to_author
@@ -41,17 +42,7 @@ from storage.types import (
 
 def to_post(doc: Document, author: Document) -> Post:
     """Build the API model from a stored post and its author's document."""
-    return Post(
-        id=doc["_id"],
-        title=doc["title"],
-        content=doc["content"],
-        published=doc["published"],
-        tags=doc["tags"],
-        author=to_author(author),
-        created_at=doc["created_at"],
-        updated_at=doc["updated_at"],
-        version=doc["version"],
-    )
+    return Post.model_validate({**from_document(Post, doc), "author": to_author(author)})
 
 
 def visible(drafts: DraftScope) -> Document:

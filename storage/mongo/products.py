@@ -1,6 +1,6 @@
 """Products in the ``products`` collection, returned with their category embedded.
 
-Prices are stored as integer cents (``price_cents``); see ``storage.money``.
+Prices are stored as integer cents (``price_cents``, by ``storage.mongo.fields``).
 A page costs three round trips at any page size: page, count, one ``$in`` for
 categories, read from one snapshot. A deleted product keeps its document with
 ``deleted_at`` set: hidden from lists and look-ups, kept for orders.
@@ -19,7 +19,6 @@ from storage.messages import (
     PRODUCT_NOT_FOUND,
     categories_missing,
 )
-from storage.money import from_cents
 from storage.mongo.categories import to_category
 from storage.mongo.documents import (
     CATEGORIES,
@@ -35,7 +34,8 @@ from storage.mongo.documents import (
     update_fields,
     versioned,
 )
-from storage.mongo.queries import CONVERT, query_filter, stored
+from storage.mongo.fields import from_document, to_document
+from storage.mongo.queries import query_filter
 from storage.mongo.runner import Runner
 from storage.types import PRODUCTS as LISTING
 from storage.types import (
@@ -53,25 +53,13 @@ LIVE: Document = {"deleted_at": None}
 
 def to_product(doc: Document, category: Document | None) -> Product:
     """Build the API model from a stored product and its category's document (or None)."""
-    return Product(
-        id=doc["_id"],
-        name=doc["name"],
-        price=from_cents(doc["price_cents"]),
-        stock=doc["stock"],
-        category=None if category is None else to_category(category),
-        created_at=doc["created_at"],
-        updated_at=doc["updated_at"],
-        deleted_at=doc["deleted_at"],
-        version=doc["version"],
-    )
+    embedded = None if category is None else to_category(category)
+    return Product.model_validate({**from_document(Product, doc), "category": embedded})
 
 
 def _stored(fields: dict[str, Any]) -> Document:
     # Declared field names and values -> document field names and values, keys added.
-    doc: Document = {}
-    for name, value in LISTING.with_keys(fields).items():
-        doc[stored(name)] = CONVERT[name](value) if name in CONVERT else value
-    return doc
+    return to_document(LISTING.with_keys(fields))
 
 
 class MongoProductStore:

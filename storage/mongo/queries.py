@@ -2,32 +2,22 @@
 
 ``storage.types`` declares each list's filters and sorts (``Listing``); this
 module is the Mongo half of that derivation, ``storage.sql.queries`` the SQL
-half. Stored field names differ from declared ones in two places only.
+half. Declared fields become document fields, and values stored values, by
+the one mapping of ``storage.mongo.fields`` (``id`` is ``_id``, money is cents).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
-from storage.money import to_cents
+from storage.mongo.fields import Document, stored, to_stored
 from storage.types import SortKey
 from storage.types.common import ListQuery
 from storage.types.schema import Listing
 
-Document = dict[str, Any]
-STORED = {"id": "_id", "price": "price_cents"}
-"""Declared field -> document field, where they differ."""
-CONVERT: dict[str, Callable[[Any], Any]] = {"price": to_cents}
-"""Declared field -> how its values are stored, where they differ."""
-
-
-def stored(field: str) -> str:
-    """The document field that holds a declared field."""
-    return STORED.get(field, field)
+__all__ = ["indexes", "keyset", "query_filter", "sort_spec", "stored"]
 
 
 def query_filter(query: ListQuery) -> Document:
@@ -35,7 +25,7 @@ def query_filter(query: ListQuery) -> Document:
     filter_: Document = {}
     for declared, value in query.conditions():
         field = stored(declared.fields[0])
-        value = CONVERT.get(declared.fields[0], lambda v: v)(value)
+        value = to_stored(declared.fields[0], value)
         match declared.op:
             case "equals" | "has":  # equality on an array field matches any element
                 filter_[field] = value
@@ -65,7 +55,7 @@ def keyset(query: ListQuery) -> Document | None:
         return None
     key = query.sort_key
     field = stored(key.field)
-    value = CONVERT.get(key.field, lambda v: v)(position.value)
+    value = to_stored(key.field, position.value)
     if field == "_id":
         return {"_id": {"$lt" if key.descending else "$gt": position.id}}
     # A range on the field bounds the (field, _id) index scan; the $or settles ties.
@@ -86,16 +76,17 @@ def sort_spec(key: SortKey) -> list[tuple[str, int]]:
 
 
 def indexes(listing: Listing) -> list[IndexModel]:
-    """The indexes serving ``listing``: unique keys, then ``(field, _id)`` per filter and sort."""
-    models = [IndexModel(field, unique=True, name=f"{field}_unique") for field in listing.unique]
-    fields: list[str] = []
-    for declared in listing.filters:
-        if declared.indexed:
-            fields.extend(declared.fields)
-    fields.extend(field for field in listing.sorts if field not in listing.computed_sorts)
-    for field in dict.fromkeys(stored(name) for name in fields):
-        if field == "_id":
-            continue
-        # (field, _id) serves the filter on the field and its sort with the id tie-break.
-        models.append(IndexModel([(field, ASCENDING), ("_id", ASCENDING)], name=f"{field}_id"))
+    """The indexes MongoDB keeps for ``listing`` (``Listing.indexes``), as index models.
+
+    A unique key is ``<field>_unique``; every other is ``(field, _id)``,
+    ``<field>_id``: it serves the filter on the field and its sort with the
+    id tie-break (and a substring filter's regex, matched against its keys).
+    """
+    models = []
+    for declared in listing.indexes("mongodb"):
+        field = stored(declared.field)
+        if declared.unique:
+            models.append(IndexModel(field, unique=True, name=f"{field}_unique"))
+        else:
+            models.append(IndexModel([(field, ASCENDING), ("_id", ASCENDING)], name=f"{field}_id"))
     return models

@@ -3,15 +3,16 @@
 A rule that spans documents (a post's author exists, a category being deleted
 has no products, a user's posts go with the user) runs as one callback inside
 a multi-document transaction (``Runner.transaction``). The callback is run
-again, with bounded retries and jittered back-off, when the server says the
-attempt was transient (MongoDB's ``TransientTransactionError`` label, e.g. a
-write conflict with a concurrent transaction); a commit whose outcome is
-unknown (``UnknownTransactionCommitResult``) is committed again. Clients never
-see a transient conflict: they see the result, a neutral error, or after
-``timeouts.operation`` a 503 ``Unavailable``. That one deadline covers the
-attempts, their back-off and every round trip in them: it is PyMongo's
-client-side operation timeout (``pymongo.timeout``), so a server that stops
-answering mid-operation ends the operation on time too.
+again when the server says the attempt was transient (MongoDB's
+``TransientTransactionError`` label, e.g. a write conflict with a concurrent
+transaction; ``storage.mongo.errors.is_transient``), by the rule every store
+follows (``storage.retry``: jittered back-off, one deadline); a commit whose
+outcome is unknown (``UnknownTransactionCommitResult``) is committed again.
+Clients never see a transient conflict: they see the result, a neutral error,
+or after ``timeouts.operation`` a 503 ``Unavailable``. That one deadline
+covers the attempts, their back-off and every round trip in them: it is also
+PyMongo's client-side operation timeout (``pymongo.timeout``), so a server
+that stops answering mid-operation ends the operation on time too.
 
 Snapshot isolation alone would let a post be inserted for an author that a
 concurrent transaction deletes (each reads the other's "before"). So every
@@ -24,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import random
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -36,17 +36,16 @@ from pymongo.errors import OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from storage.errors import NotFound, StorageError, Unavailable
+from storage.errors import NotFound, StorageError
 from storage.mongo import standin
 from storage.mongo.documents import GUARD, META, Database, Document
-from storage.mongo.errors import Duplicate, MongoConfigError, is_transient, translate_errors
+from storage.mongo.errors import MongoConfigError, translate_errors
+from storage.retry import retrying
 from storage.timeouts import Timeouts
 
 T = TypeVar("T")
 Session = AsyncClientSession
 
-_FIRST_BACKOFF = 0.002
-_MAX_BACKOFF = 0.1
 # MongoDB's code for "transactions need a replica set member or mongos" (IllegalOperation).
 _ILLEGAL_OPERATION = 20
 
@@ -68,44 +67,29 @@ class Runner:
         """The deadline of one operation, retries included."""
         self._gate = standin.TransactionGate(closed=standin_server)
 
-    async def run(self, work: Callable[[], Awaitable[T]], *, duplicate: Duplicate = None) -> T:
-        """Run ``work`` (no transaction), retrying transient failures, translating errors.
+    async def run(self, work: Callable[[], Awaitable[T]]) -> T:
+        """Run ``work`` (no transaction), retrying transient failures, translating errors."""
 
-        ``duplicate`` is the ``Conflict`` message for a unique-index violation.
-        """
-        deadline = time.monotonic() + self.seconds
-        attempt = 0
+        async def attempt(deadline: float) -> T:
+            with translate_errors():
+                async with self._gate():
+                    return await work()
+
         with pymongo.timeout(self.seconds):
-            while True:
-                try:
-                    with translate_errors(duplicate=duplicate):
-                        async with self._gate():
-                            return await work()
-                except Unavailable as exc:
-                    if not _retryable(exc, deadline):
-                        raise
-                attempt += 1
-                await _back_off(attempt)
+            return await retrying(attempt, self.seconds)
 
-    async def transaction(
-        self, work: Callable[[Session], Awaitable[T]], *, duplicate: Duplicate = None
-    ) -> T:
+    async def transaction(self, work: Callable[[Session], Awaitable[T]]) -> T:
         """Run ``work(session)`` in one multi-document transaction, all or nothing.
 
         Neutral errors raised by ``work`` abort the transaction and propagate.
         """
-        deadline = time.monotonic() + self.seconds
-        attempt = 0
+
+        async def attempt(deadline: float) -> T:
+            with translate_errors():
+                return await self._attempt(work, deadline)
+
         with pymongo.timeout(self.seconds):
-            while True:
-                try:
-                    with translate_errors(duplicate=duplicate):
-                        return await self._attempt(work, deadline)
-                except Unavailable as exc:
-                    if not _retryable(exc, deadline):
-                        raise
-                attempt += 1
-                await _back_off(attempt)
+            return await retrying(attempt, self.seconds)
 
     async def snapshot(self, work: Callable[[Session], Awaitable[T]]) -> T:
         """Run the reads of ``work(session)`` on one snapshot (a page, its total, its authors)."""
@@ -195,12 +179,6 @@ async def _past_deadline(cleanup: Awaitable[object]) -> None:
     await asyncio.shield(asyncio.create_task(run(), context=contextvars.Context()))
 
 
-def _retryable(exc: Unavailable, deadline: float) -> bool:
-    cause = exc.__cause__
-    transient = isinstance(cause, PyMongoError) and is_transient(cause)
-    return transient and time.monotonic() < deadline
-
-
 async def _commit(session: Session, deadline: float) -> None:
     # PyMongo retries a commit once on a network error itself; an outcome still
     # unknown after that is committed again (commit is idempotent) until the deadline.
@@ -212,9 +190,3 @@ async def _commit(session: Session, deadline: float) -> None:
             unknown = exc.has_error_label("UnknownTransactionCommitResult")
             if not unknown or time.monotonic() >= deadline:
                 raise
-
-
-async def _back_off(attempt: int) -> None:
-    # Full jitter: concurrent losers of one conflict do not collide again in step.
-    ceiling = min(_MAX_BACKOFF, _FIRST_BACKOFF * 2**attempt)
-    await asyncio.sleep(random.uniform(0, ceiling))

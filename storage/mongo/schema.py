@@ -25,7 +25,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo import IndexModel, UpdateOne
 from pymongo.errors import CollectionInvalid, OperationFailure
 
 from storage.errors import NotMigrated
@@ -35,8 +35,6 @@ from storage.mongo.documents import (
     COUNTERS,
     GUARD,
     META,
-    ORDERS,
-    PICTURES,
     POSTS,
     PRODUCTS,
     RESOURCES,
@@ -49,6 +47,7 @@ from storage.mongo.validators import VALIDATORS
 from storage.types import (
     CATEGORIES as CATEGORY_LISTING,
 )
+from storage.types import DECLARED, Listing, utc_now
 from storage.types import (
     POSTS as POST_LISTING,
 )
@@ -58,7 +57,6 @@ from storage.types import (
 from storage.types import (
     USERS as USER_LISTING,
 )
-from storage.types import Listing, utc_now
 from storage.types.text import fold
 from storage.types.users import username_from_email
 
@@ -67,18 +65,12 @@ _SCHEMA_ID = "schema"
 _BATCH = 1000
 
 INDEXES: dict[str, list[IndexModel]] = {
-    # Also: which users name a picture (what deleting an unused one asks).
-    USERS: [*indexes(USER_LISTING), IndexModel([("picture", ASCENDING)], name="picture")],
-    # Posts also serve GET /tags, which unwinds every post's tags: no index helps it.
-    POSTS: indexes(POST_LISTING),
-    CATEGORIES: indexes(CATEGORY_LISTING),
-    PRODUCTS: indexes(PRODUCT_LISTING),
-    # A user's orders, newest first: the filter and the order in one index.
-    ORDERS: [IndexModel([("user_id", ASCENDING), ("_id", ASCENDING)], name="user_id_id")],
-    # One stored copy per content.
-    PICTURES: [IndexModel([("digest", ASCENDING)], name="digest", unique=True)],
+    # Tags are no collection: they live in the posts' ``tags`` arrays (indexed there).
+    listing.resource: indexes(listing)
+    for listing in DECLARED
+    if listing.resource in RESOURCES
 }
-"""Indexes of each collection, derived from the list declarations."""
+"""Indexes of each collection, derived from the declarations (``Listing.indexes``)."""
 
 
 async def _backfill(db: Database, collection: str, listing: Listing, guard: bool) -> None:
@@ -154,11 +146,21 @@ async def _pictures(db: Database) -> None:
     await db[USERS].update_many({"picture": {"$exists": False}}, {"$set": {"picture": None}})
 
 
+async def _indexes_from_declarations(db: Database) -> None:
+    """Version 6: no data changes; the indexes follow the declarations (``Listing.indexes``).
+
+    Users' ``picture`` index becomes ``picture_id`` and pictures' ``digest``
+    becomes ``digest_unique``, like every other look-up and unique key;
+    ``ensure_schema`` rebuilds the indexes after the data steps.
+    """
+
+
 DATA_STEPS: dict[int, Callable[[Database], Awaitable[None]]] = {
     2: _folded_keys,
     3: _versions_and_soft_delete,
     4: _accounts,
     5: _pictures,
+    6: _indexes_from_declarations,
 }
 """Version -> the step that brings the data of the version before it up to it."""
 SCHEMA_VERSION = max(DATA_STEPS, default=1)

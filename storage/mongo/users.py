@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 from storage.errors import Conflict, NotFound
-from storage.messages import (
-    EMAIL_TAKEN,
-    USER_NOT_FOUND,
-    USERNAME_TAKEN,
-    login_taken,
-    logins_taken,
-)
+from storage.messages import USER_NOT_FOUND, logins_taken
 from storage.mongo.documents import (
     GUARD,
     PICTURES,
@@ -25,43 +19,22 @@ from storage.mongo.documents import (
     update_fields,
     versioned,
 )
+from storage.mongo.fields import from_document
 from storage.mongo.queries import query_filter
 from storage.mongo.runner import Runner
 from storage.types import USERS as LISTING
 from storage.types import Author, NewUser, Page, User, UserQuery, UserUpdate, ensure_current
-from storage.types.users import login_conflicts, login_keys
-
-# A unique-index violation names the login that is taken.
-TAKEN = {"email_key": EMAIL_TAKEN, "username_key": USERNAME_TAKEN}
+from storage.types.users import login_conflict, login_conflicts, login_keys
 
 
 def to_user(doc: Document) -> User:
     """Build the API model from a stored user document."""
-    return User(
-        id=doc["_id"],
-        username=doc["username"],
-        role=doc["role"],
-        name=doc["name"],
-        email=doc["email"],
-        age=doc["age"],
-        city=doc["city"],
-        is_active=doc["is_active"],
-        picture=doc["picture"],
-        created_at=doc["created_at"],
-        updated_at=doc["updated_at"],
-        version=doc["version"],
-    )
+    return User.model_validate(from_document(User, doc))
 
 
 def to_author(doc: Document) -> Author:
     """A user document as a post embeds it."""
-    return Author(
-        id=doc["_id"],
-        username=doc["username"],
-        name=doc["name"],
-        version=doc["version"],
-        picture=doc["picture"],
-    )
+    return Author.model_validate(from_document(Author, doc))
 
 
 def _document(data: NewUser) -> Document:
@@ -104,16 +77,15 @@ class MongoUserStore:
             await self._users.insert_one(doc)
 
         try:
-            await self._run.run(insert, duplicate=TAKEN)
-        except Conflict:
-            raise Conflict(await self._taken(doc["email_key"])) from None
+            await self._run.run(insert)
+        except Conflict as exc:
+            raise await login_conflict(exc, lambda: self._email_taken(doc["email_key"])) from None
         return to_user(doc)
 
-    async def _taken(self, email_key: str | None, user_id: int | None = None) -> str:
-        """Which login a conflict was about, by one rule on every store (email first)."""
+    async def _email_taken(self, email_key: str | None, user_id: int | None = None) -> bool:
+        """Whether a user other than ``user_id`` has the email key ``email_key``."""
         found = {"email_key": email_key, "_id": {"$ne": user_id}}
-        email_taken = await self._run.run(lambda: self._users.find_one(found, {"_id": 1}))
-        return login_taken(email_taken is not None)
+        return await self._run.run(lambda: self._users.find_one(found, {"_id": 1})) is not None
 
     async def create_many(self, data: list[NewUser]) -> list[User]:
         """Insert all users or none: ids in one counter step, one ``insert_many`` transaction."""
@@ -127,7 +99,7 @@ class MongoUserStore:
             await self._users.insert_many(docs, ordered=True, session=session)
 
         try:
-            await self._run.transaction(insert, duplicate=TAKEN)
+            await self._run.transaction(insert)
         except Conflict:
             # Taken meanwhile by a concurrent insert: name them all, as the check would.
             await self._run.run(lambda: self._refuse_taken_logins(data))
@@ -179,11 +151,12 @@ class MongoUserStore:
 
         try:
             if expected is None:
-                doc = await self._run.run(lambda: update(None), duplicate=TAKEN)
+                doc = await self._run.run(lambda: update(None))
             else:
-                doc = await self._run.transaction(update, duplicate=TAKEN)
-        except Conflict:
-            raise Conflict(await self._taken(fields.get("email_key"), user_id)) from None
+                doc = await self._run.transaction(update)
+        except Conflict as exc:
+            key = fields.get("email_key")
+            raise await login_conflict(exc, lambda: self._email_taken(key, user_id)) from None
         if doc is None:
             raise NotFound(USER_NOT_FOUND)
         return to_user(doc)

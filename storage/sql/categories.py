@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, NotFound
 from storage.messages import CATEGORY_HAS_PRODUCTS, CATEGORY_NOT_FOUND
-from storage.sql.database import Database, lock_row
+from storage.sql.database import Database
 from storage.sql.prepared import Read, query
 from storage.sql.queries import columns_of, page_of, paged, shown, where
+from storage.sql.rows import added, locked, update_row
 from storage.sql.tables import CategoryRow, ProductRow, categories_table
 from storage.types import (
     CATEGORIES,
@@ -22,7 +23,6 @@ from storage.types import (
     CategoryUpdate,
     Page,
     ensure_current,
-    utc_now,
 )
 
 COLUMNS = columns_of(categories_table)
@@ -43,12 +43,12 @@ class SqlCategoryStore:
         self._db = db
 
     async def create(self, data: CategoryCreate) -> Category:
-        now = utc_now()
-        row = CategoryRow(**CATEGORIES.with_keys(data.model_dump()), created_at=now, updated_at=now)
-        async with self._db.write() as session:
-            session.add(row)
-            await session.flush()
-        return Category.model_validate(row)
+        fields = CATEGORIES.with_keys(data.model_dump())
+
+        async def insert(session: AsyncSession) -> Category:
+            return Category.model_validate(await added(session, CategoryRow, **fields))
+
+        return await self._db.transaction(insert)
 
     async def get(self, category_id: int) -> Category:
         return await self._db.reads.run(_category(category_id), by_key=True)
@@ -66,21 +66,16 @@ class SqlCategoryStore:
     async def update(
         self, category_id: int, changes: CategoryUpdate, expected: str | None = None
     ) -> Category:
-        async with self._db.write() as session:
-            row = await locked_category(session, category_id)
-            ensure_current(Category.model_validate(row), expected)
-            fields = CATEGORIES.with_keys(changes.changes())
-            if fields:
-                for name, value in fields.items():
-                    setattr(row, name, value)
-                row.updated_at = utc_now()
-                await session.flush()
-        return Category.model_validate(row)
+        async def change(session: AsyncSession) -> Category:
+            row = await locked(session, CategoryRow, category_id, CATEGORY_NOT_FOUND)
+            await update_row(session, row, Category.model_validate, expected, CATEGORIES, changes)
+            return Category.model_validate(row)
+
+        return await self._db.transaction(change)
 
     async def delete(self, category_id: int, expected: str | None = None) -> None:
-        refused = partial(Conflict, CATEGORY_HAS_PRODUCTS)
-        async with self._db.write(on_foreign_key=refused) as session:
-            row = await locked_category(session, category_id)
+        async def remove(session: AsyncSession) -> None:
+            row = await locked(session, CategoryRow, category_id, CATEGORY_NOT_FOUND)
             ensure_current(Category.model_validate(row), expected)
             # Deleted products stay for their orders but no longer hold their
             # category: they lose it (and come back without one if restored).
@@ -93,11 +88,4 @@ class SqlCategoryStore:
             # ON DELETE RESTRICT: the database refuses while a live product refers to it.
             await session.execute(delete(CategoryRow).where(CategoryRow.id == category_id))
 
-
-async def locked_category(session: AsyncSession, category_id: int) -> CategoryRow:
-    """The category row, locked until the transaction ends. Raises ``NotFound``."""
-    await lock_row(session, CategoryRow.id, category_id)
-    row = await session.get(CategoryRow, category_id)
-    if row is None:
-        raise NotFound(CATEGORY_NOT_FOUND)
-    return row
+        await self._db.transaction(remove, on_foreign_key=partial(Conflict, CATEGORY_HAS_PRODUCTS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import NotFound
 from storage.messages import USER_NOT_FOUND
@@ -49,7 +50,7 @@ class SqlCredentialStore:
         return await self._db.reads.run(_credentials(CREDENTIALS_BY_ID, id=user_id), by_key=True)
 
     async def set_password(self, user_id: int, password_hash: str) -> None:
-        async with self._db.write() as session:
+        async def change(session: AsyncSession) -> None:
             result = await session.execute(
                 update(UserRow)
                 .where(UserRow.id == user_id)
@@ -63,3 +64,5 @@ class SqlCredentialStore:
             )
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(USER_NOT_FOUND)
+
+        await self._db.transaction(change)

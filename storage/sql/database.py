@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import random
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.errors import StorageError, Unavailable
+from storage.errors import StorageError
+from storage.retry import retrying
 from storage.sql.engine import SQLITE_WRITE
-from storage.sql.errors import is_transient, translate_errors
+from storage.sql.errors import translate_errors
 from storage.sql.queries import binary
 from storage.sql.read_pools import EngineReads, ReadPool
 from storage.timeouts import Timeouts
 
 T = TypeVar("T")
-RETRY_SECONDS = 5.0
-"""How long a transaction is retried after deadlocks before answering 503."""
 
 
 class Database:
@@ -30,7 +26,8 @@ class Database:
     ``engine`` runs transactions (writes); ``reads`` runs read operations on
     the driver's own pool; ``read_engine`` runs autocommit statements for bulk
     reads (copies). Every operation ends within ``timeouts.operation``: each
-    wait is bounded (connect, pool, statement), and a deadline bounds their sum.
+    wait is bounded (connect, pool, statement), and one deadline bounds their
+    sum, a transaction's retries included (``transaction``).
     """
 
     def __init__(
@@ -63,14 +60,18 @@ class Database:
             async with self.deadline(), self._read_engine.connect() as conn:
                 yield conn
 
-    def deadline(self) -> asyncio.Timeout:
+    def deadline(self, at: float | None = None) -> asyncio.Timeout:
         """The bound on one operation; past it the operation is cancelled (``TimeoutError``).
 
-        SQLAlchemy drops a connection whose operation was cancelled (its
-        protocol state is unknown), so a late answer never reaches the next user.
-        A write cancelled during its COMMIT may or may not have been applied,
-        as with any lost answer; the client got a 503, not a success.
+        ``timeouts.operation`` from now, or the event loop's time ``at``: the
+        deadline an operation's attempts share (``transaction``). SQLAlchemy
+        drops a connection whose operation was cancelled (its protocol state
+        is unknown), so a late answer never reaches the next user. A write
+        cancelled during its COMMIT may or may not have been applied, as with
+        any lost answer; the client got a 503, not a success.
         """
+        if at is not None:
+            return asyncio.timeout_at(at)
         return asyncio.timeout(self.timeouts.operation)
 
     def binary(self, column: Any) -> Any:
@@ -79,16 +80,21 @@ class Database:
 
     @asynccontextmanager
     async def write(
-        self, on_foreign_key: Callable[[], StorageError] | None = None
+        self,
+        on_foreign_key: Callable[[], StorageError] | None = None,
+        *,
+        deadline: float | None = None,
     ) -> AsyncIterator[AsyncSession]:
         """A session whose transaction commits on a clean exit and rolls back otherwise.
 
+        One attempt, not retried: stores write through ``transaction``.
         Constraint violations become the neutral errors their constraints name
         (``translate_errors``; ``on_foreign_key`` for SQLite's unnamed ones); the
-        commit is inside, so deferred checks count too.
+        commit is inside, so deferred checks (and a Galera certification
+        conflict, reported at COMMIT) count too. ``deadline``: see ``deadline``.
         """
         with translate_errors(on_foreign_key):
-            async with self.deadline(), self._writer_turn, self._sessions() as session:
+            async with self.deadline(deadline), self._writer_turn, self._sessions() as session:
                 await session.connection(execution_options={SQLITE_WRITE: True})
                 yield session
                 await session.commit()
@@ -98,37 +104,23 @@ class Database:
         work: Callable[[AsyncSession], Awaitable[T]],
         on_foreign_key: Callable[[], StorageError] | None = None,
     ) -> T:
-        """Run ``work`` in one ``write`` transaction, again if it deadlocked or was refused.
+        """Run ``work`` in one ``write`` transaction, again if it failed transiently.
 
-        Deadlocks, serialization failures and lock time-outs are retried with
-        jittered back-off for up to ``RETRY_SECONDS``: the client sees the
-        result, never the deadlock. ``work`` must be safe to run again (its
-        changes were rolled back).
+        A deadlock, a serialization failure, a Galera certification conflict or
+        SQLite's busy database (``storage.sql.errors.is_transient``) runs it
+        again with jittered back-off; every attempt, pause and statement fits in
+        one ``timeouts.operation`` (``storage.retry``), so the client sees the
+        result or, once that is spent, a 503; never the deadlock. ``work`` must
+        be safe to run again (its changes were rolled back) and must build its
+        ORM objects itself: a row added by a failed attempt belongs to it.
         """
-        deadline = time.monotonic() + RETRY_SECONDS
-        attempt = 0
-        while True:
-            try:
-                async with self.write(on_foreign_key) as session:
-                    return await work(session)
-            except Unavailable as exc:
-                if not is_transient(exc.__cause__) or time.monotonic() >= deadline:
-                    raise
-            attempt += 1
-            await _back_off(attempt)
 
+        async def attempt(deadline: float) -> T:
+            async with self.write(on_foreign_key, deadline=deadline) as session:
+                return await work(session)
 
-async def _back_off(attempt: int) -> None:
-    # Full jitter: transactions that deadlocked each other do not meet again in step.
-    await asyncio.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
-
-
-async def lock_row(session: AsyncSession, id_column: Any, row_id: int) -> None:
-    """Hold the write lock of one row until the transaction ends.
-
-    An update reads the row, then writes it; without the lock a concurrent
-    delete or update could land in between (a lost update, or an UPDATE that
-    matches nothing). PostgreSQL and MariaDB make the other writer wait;
-    SQLite has no row locks and needs none (BEGIN IMMEDIATE serialises writers).
-    """
-    await session.execute(select(id_column).where(id_column == row_id).with_for_update())
+        clock = asyncio.get_running_loop().time  # the clock asyncio.timeout_at cuts by
+        # SQLite waits for another process's write lock in the driver's thread,
+        # where cancelling cannot reach: a retry needs a whole busy timeout left.
+        blocking = self.timeouts.statement if self.dialect == "sqlite" else 0.0
+        return await retrying(attempt, self.timeouts.operation, blocking=blocking, clock=clock)

@@ -3,9 +3,11 @@
 Constraint violations are recognised by the constraint's name (the naming
 convention of ``storage.sql.tables`` makes them predictable on every dialect),
 so one statement that can break two rules gets the right message for each.
-SQLite names a unique violation by its columns (``users.email_key``) and a
-foreign key violation not at all; for the latter the operation says which
-rule it can break (``on_foreign_key``).
+A unique key's message comes from the one map every store uses
+(``storage.types.unique_conflict``, from the declarations); SQLite names a
+unique violation by its column (``users.email_key``) and a foreign key
+violation not at all; for the latter the operation says which rule it can
+break (``on_foreign_key``).
 """
 
 from __future__ import annotations
@@ -21,22 +23,23 @@ from storage.errors import Conflict, NotFound, StorageError, TimedOut, Unavailab
 from storage.messages import (
     AUTHOR_NOT_FOUND,
     CATEGORY_HAS_PRODUCTS,
-    CATEGORY_NAME_TAKEN,
     CATEGORY_NOT_FOUND,
-    EMAIL_TAKEN,
-    USERNAME_TAKEN,
+    CONFLICT,
 )
+from storage.types import UNIQUE_KEYS, unique_conflict
 
 logger = logging.getLogger(__name__)
 
 Rule = Callable[[], StorageError]
 
-UNIQUE: dict[str, tuple[str, Rule]] = {
-    # constraint name: (SQLite's "table.column" for it, the rule it enforces)
-    "uq_users_email_key": ("users.email_key", lambda: Conflict(EMAIL_TAKEN)),
-    "uq_users_username_key": ("users.username_key", lambda: Conflict(USERNAME_TAKEN)),
-    "uq_categories_name_key": ("categories.name_key", lambda: Conflict(CATEGORY_NAME_TAKEN)),
-}
+UNIQUE_CONSTRAINTS = {f"uq_{table}_{column}": (table, column) for table, column in UNIQUE_KEYS}
+"""Constraint name (as ``storage.sql.indexes`` names them) -> the (table, column) it guards."""
+# How each dialect names the unique constraint a write broke.
+_VIOLATED = (
+    re.compile(r'unique constraint "(?P<name>[^"]+)"'),  # PostgreSQL
+    re.compile(r"Duplicate entry .* for key '(?:[^.']+\.)?(?P<name>[^']+)'"),  # MariaDB/MySQL
+    re.compile(r"UNIQUE constraint failed: (?P<table>\w+)\.(?P<column>\w+)$"),  # SQLite
+)
 FOREIGN_KEYS: dict[str, tuple[Rule, Rule]] = {
     # constraint name: (writing a row that refers to a missing one, deleting one still referred to)
     "fk_posts_author_id_users": (
@@ -110,7 +113,7 @@ def translate_errors(on_foreign_key: Rule | None = None) -> Iterator[None]:
         raise integrity_error(exc, on_foreign_key) from exc
     except sa_exc.DBAPIError as exc:
         if is_transient(exc):  # a deadlock: retried by Database.transaction
-            raise Unavailable(f"Database busy: {_first_line(exc)}") from exc
+            raise Unavailable(f"Database busy: {_first_line(exc)}", transient=True) from exc
         neutral = _dbapi_error(exc)
         if neutral is None:
             raise  # a bug (bad SQL, a value the driver refuses): keep it whole
@@ -126,12 +129,20 @@ def translate_errors(on_foreign_key: Rule | None = None) -> Iterator[None]:
         raise Unavailable(f"Database unavailable: {exc}") from exc
 
 
-# Errors after which running the transaction again can succeed: PostgreSQL's
-# deadlock and serialization failure, MariaDB's deadlock, SQLite's busy
-# database. (A lock wait timeout is the statement timeout at work: a 504.)
-# MariaDB's 1305 "SAVEPOINT does not exist" is a deadlock in disguise: the
-# deadlock inside a savepoint rolled back the whole transaction, savepoints
-# included, and the rollback to the savepoint is what reports.
+# Errors after which running the transaction again can succeed (``storage.retry``
+# runs it again within the operation's deadline):
+# - PostgreSQL: 40P01 deadlock_detected, 40001 serialization_failure;
+# - MariaDB/MySQL: 1213 ER_LOCK_DEADLOCK (SQLSTATE 40001), which is also how a
+#   Galera cluster reports a certification conflict, at COMMIT or at the next
+#   statement of a transaction another node's commit aborted; and 1305
+#   "SAVEPOINT does not exist", a deadlock in disguise: the deadlock inside a
+#   savepoint rolled back the whole transaction, savepoints included, and the
+#   rollback to the savepoint is what reports.
+# - SQLite: "database is locked", another process's writer held the lock for
+#   the whole busy timeout (this process's writers queue first, see
+#   ``storage.sql.database``); it may have let go by the next attempt.
+# Not transient: a lock wait on PostgreSQL or MariaDB that outlasted the statement
+# timeout (55P03, 1205): the server cancelled it, a 504.
 _TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 _TRANSIENT_MYSQL_CODES = frozenset({1213, 1305})
 
@@ -143,10 +154,7 @@ def is_transient(exc: BaseException | None) -> bool:
     original = exc.orig
     if getattr(original, "sqlstate", None) in _TRANSIENT_SQLSTATES:
         return True
-    args = getattr(original, "args", ())
-    if args and args[0] in _TRANSIENT_MYSQL_CODES:
-        return True
-    return "database is locked" in str(original)
+    return _error_code(exc) in _TRANSIENT_MYSQL_CODES or "database is locked" in str(original)
 
 
 def _dbapi_error(exc: sa_exc.DBAPIError) -> Unavailable | None:
@@ -179,9 +187,17 @@ def _error_code(exc: sa_exc.DBAPIError) -> str | int | None:
 def integrity_error(exc: sa_exc.IntegrityError, on_foreign_key: Rule | None) -> StorageError:
     """The neutral error for a constraint violation, chosen by the constraint's name."""
     text = str(exc.orig)
-    for name, (sqlite_columns, rule) in UNIQUE.items():
-        if name in text or f"UNIQUE constraint failed: {sqlite_columns}" in text:
-            return rule()
+    for pattern in _VIOLATED:
+        violated = pattern.search(text)
+        if violated is not None:
+            found = violated.groupdict()
+            table, column = UNIQUE_CONSTRAINTS.get(
+                found.get("name") or "", (found.get("table"), found.get("column"))
+            )
+            conflict = unique_conflict(table, column)
+            if conflict.key is None:
+                logger.warning("unique key no declaration names: %s", _first_line(exc))
+            return conflict
     for name, (referring, referred) in FOREIGN_KEYS.items():
         if name in text:
             return referred() if _PARENT_SIDE.search(text) else referring()
@@ -189,17 +205,7 @@ def integrity_error(exc: sa_exc.IntegrityError, on_foreign_key: Rule | None) -> 
         return on_foreign_key()
     # A constraint this map does not know is a bug: keep the words for the operator.
     logger.error("unrecognised constraint violation: %s", _first_line(exc), exc_info=exc)
-    return Conflict("The change conflicts with data already stored")
-
-
-def _translated(exc: sa_exc.DBAPIError) -> Exception:
-    # Lost connections and servers that refuse work are "unavailable"; anything
-    # else is a bug and propagates unchanged.
-    if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
-        return Unavailable(f"Database unavailable: {_first_line(exc)}")
-    if exc.connection_invalidated:
-        return Unavailable(f"Database unavailable (connection lost): {_first_line(exc)}")
-    return exc
+    return Conflict(CONFLICT)
 
 
 def _first_line(exc: sa_exc.DBAPIError | sa_exc.SQLAlchemyError) -> str:

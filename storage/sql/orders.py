@@ -25,9 +25,10 @@ from storage.messages import (
     out_of_stock,
     product_missing,
 )
-from storage.sql.database import Database, lock_row
+from storage.sql.database import Database
 from storage.sql.prepared import Read, Row, query
 from storage.sql.queries import among, columns_of, page_of, paged
+from storage.sql.rows import locked
 from storage.sql.tables import OrderRow, ProductRow, UserRow, order_lines, orders_table
 from storage.types import Order, OrderCreate, OrderLine, OrderQuery, Page, ensure_current, utc_now
 
@@ -48,9 +49,7 @@ class SqlOrderStore:
 
         async def place(session: AsyncSession) -> Order:
             # The user's row lock keeps a concurrent delete of the user out.
-            await lock_row(session, UserRow.id, user_id)
-            if await session.get(UserRow, user_id) is None:
-                raise NotFound(USER_NOT_FOUND)
+            await locked(session, UserRow, user_id, USER_NOT_FOUND)
             lines = [await _take(session, item.product_id, item.quantity) for item in wanted]
             by_product = {line.product_id: line for line in lines}
             ordered = [by_product[item.product_id] for item in data.items]  # the client's order
@@ -89,10 +88,7 @@ class SqlOrderStore:
 
     async def cancel(self, order_id: int, expected: str | None = None) -> Order:
         async def cancel(session: AsyncSession) -> Order:
-            await lock_row(session, OrderRow.id, order_id)
-            row = await session.get(OrderRow, order_id)
-            if row is None:
-                raise NotFound(ORDER_NOT_FOUND)
+            row = await locked(session, OrderRow, order_id, ORDER_NOT_FOUND)
             lines = await _lines_of(await session.connection(), [order_id])
             ensure_current(_from_row(row, lines[order_id]), expected)
             if row.status == "cancelled":

@@ -90,7 +90,7 @@ async def _hold(session: AsyncSession, picture: NewPicture, dialect: str) -> Non
             return
         await session.execute(_insert_missing(dialect), [_row(picture)])
     # Inserted, then deleted by others before we could lock it, again and again.
-    raise Unavailable("Database busy: the picture kept changing; try again")
+    raise Unavailable("Database busy: the picture kept changing", transient=True)
 
 
 def _row(picture: NewPicture) -> dict[str, Any]:

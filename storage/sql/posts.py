@@ -13,8 +13,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from storage.errors import NotFound
 from storage.messages import AUTHOR_NOT_FOUND, POST_NOT_FOUND
-from storage.sql.database import Database, lock_row
+from storage.sql.database import Database
 from storage.sql.post_reads import one_post, page_of_posts
+from storage.sql.rows import added, locked, update_row
 from storage.sql.tables import PostRow, TagRow, UserRow
 from storage.types import (
     POSTS,
@@ -56,22 +57,19 @@ class SqlPostStore:
         self._db = db
 
     async def create(self, data: PostCreate) -> Post:
-        now = utc_now()
-        # A foreign-key failure means the author was deleted meanwhile.
-        async with self._db.write(on_foreign_key=partial(NotFound, AUTHOR_NOT_FOUND)) as session:
+        fields = POSTS.with_keys(data.model_dump(exclude={"tags", "author_id"}))
+
+        async def insert(session: AsyncSession) -> Post:
             author = None if data.author_id is None else await session.get(UserRow, data.author_id)
             if author is None:
                 raise NotFound(AUTHOR_NOT_FOUND)
-            row = PostRow(
-                **POSTS.with_keys(data.model_dump(exclude={"tags", "author_id"})),
-                author=author,
-                tags=await _tags_named(session, self._db.dialect, data.tags),
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(row)
-            await session.flush()
-            return to_post(row)
+            tags = await _tags_named(session, self._db.dialect, data.tags)
+            return to_post(await added(session, PostRow, **fields, author=author, tags=tags))
+
+        # A foreign-key failure means the author was deleted meanwhile.
+        return await self._db.transaction(
+            insert, on_foreign_key=partial(NotFound, AUTHOR_NOT_FOUND)
+        )
 
     async def get(self, post_id: int, drafts: DraftScope) -> Post:
         return await self._db.reads.run(one_post(post_id, drafts), by_key=True)
@@ -85,21 +83,20 @@ class SqlPostStore:
         return await self._db.reads.run(page_of_posts(query, drafts, author_id))
 
     async def update(self, post_id: int, changes: PostUpdate, expected: str | None = None) -> Post:
-        async with self._db.write() as session:
+        async def change(session: AsyncSession) -> Post:
             row = await _locked_post(session, post_id)
-            ensure_current(to_post(row), expected)
-            fields = POSTS.with_keys(changes.changes())
-            if fields:
-                if "tags" in fields:
-                    row.tags = await _tags_named(session, self._db.dialect, fields.pop("tags"))
-                for name, value in fields.items():
-                    setattr(row, name, value)
-                row.updated_at = utc_now()
-                await session.flush()
+
+            async def set_tags(names: list[str]) -> None:
+                row.tags = await _tags_named(session, self._db.dialect, names)
+
+            assign = {"tags": set_tags}
+            await update_row(session, row, to_post, expected, POSTS, changes, assign)
             return to_post(row)
 
+        return await self._db.transaction(change)
+
     async def publish(self, post_id: int) -> Post:
-        async with self._db.write() as session:
+        async def publish(session: AsyncSession) -> Post:
             row = await _locked_post(session, post_id)
             if not row.published:
                 row.published = True
@@ -107,13 +104,17 @@ class SqlPostStore:
                 await session.flush()
             return to_post(row)
 
+        return await self._db.transaction(publish)
+
     async def delete(self, post_id: int, expected: str | None = None) -> None:
-        async with self._db.write() as session:
+        async def remove(session: AsyncSession) -> None:
             if expected is not None:
                 ensure_current(to_post(await _locked_post(session, post_id)), expected)
             result = await session.execute(delete(PostRow).where(PostRow.id == post_id))
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(POST_NOT_FOUND)
+
+        await self._db.transaction(remove)
 
 
 async def _tags_named(session: AsyncSession, dialect: str, names: Sequence[str]) -> list[TagRow]:
@@ -126,11 +127,7 @@ async def _tags_named(session: AsyncSession, dialect: str, names: Sequence[str])
 
 
 async def _locked_post(session: AsyncSession, post_id: int) -> PostRow:
-    await lock_row(session, PostRow.id, post_id)
-    row = await session.get(PostRow, post_id, options=WITH_AUTHOR_AND_TAGS)
-    if row is None:
-        raise NotFound(POST_NOT_FOUND)
-    return row
+    return await locked(session, PostRow, post_id, POST_NOT_FOUND, WITH_AUTHOR_AND_TAGS)
 
 
 def insert_missing_tags(dialect: str, names: Sequence[str]) -> Any:

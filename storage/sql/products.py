@@ -17,9 +17,10 @@ from storage.messages import (
     PRODUCT_NOT_FOUND,
     categories_missing,
 )
-from storage.sql.database import Database, lock_row
+from storage.sql.database import Database
 from storage.sql.prepared import Read, query
 from storage.sql.queries import Embedded, columns_of, page_of, paged, shown, where
+from storage.sql.rows import added, locked, update_row
 from storage.sql.tables import CategoryRow, ProductRow, categories_table, products_table
 from storage.types import (
     PRODUCTS,
@@ -35,6 +36,8 @@ from storage.types import (
 
 CATEGORY = Embedded(categories_table, "category__")
 COLUMNS = columns_of(products_table)
+# What a foreign-key failure means when writing a product: its category went meanwhile.
+MISSING_CATEGORY = partial(NotFound, CATEGORY_NOT_FOUND)
 
 
 class SqlProductStore:
@@ -44,21 +47,16 @@ class SqlProductStore:
         self._db = db
 
     async def create(self, data: ProductCreate) -> Product:
-        now = utc_now()
-        # A foreign-key failure means the category was deleted meanwhile.
-        async with self._db.write(on_foreign_key=partial(NotFound, CATEGORY_NOT_FOUND)) as session:
+        fields = PRODUCTS.with_keys(data.model_dump(exclude={"category_id"}))
+
+        async def insert(session: AsyncSession) -> Product:
             category = None
             if data.category_id is not None:
                 category = await _category(session, data.category_id)
-            row = ProductRow(
-                **PRODUCTS.with_keys(data.model_dump(exclude={"category_id"})),
-                category=category,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(row)
-            await session.flush()
-            return _from_row(row)
+            return _from_row(await added(session, ProductRow, **fields, category=category))
+
+        # A foreign-key failure means the category was deleted meanwhile.
+        return await self._db.transaction(insert, on_foreign_key=MISSING_CATEGORY)
 
     async def create_many(self, data: list[ProductCreate]) -> list[Product]:
         now = utc_now()
@@ -82,8 +80,7 @@ class SqlProductStore:
             statement = insert(ProductRow).returning(ProductRow.id, sort_by_parameter_order=True)
             return list(await session.scalars(statement, rows)), categories
 
-        refused = partial(NotFound, CATEGORY_NOT_FOUND)
-        ids, categories = await self._db.transaction(insert_all, on_foreign_key=refused)
+        ids, categories = await self._db.transaction(insert_all, on_foreign_key=MISSING_CATEGORY)
         return [
             Product(
                 **row,
@@ -109,31 +106,31 @@ class SqlProductStore:
     async def update(
         self, product_id: int, changes: ProductUpdate, expected: str | None = None
     ) -> Product:
-        async with self._db.write(on_foreign_key=partial(NotFound, CATEGORY_NOT_FOUND)) as session:
+        async def change(session: AsyncSession) -> Product:
             row = await _locked_product(session, product_id)
-            ensure_current(_from_row(row), expected)
-            fields = PRODUCTS.with_keys(changes.changes())
-            if fields:
-                if "category_id" in fields:
-                    category_id = fields.pop("category_id")
-                    row.category = (
-                        None if category_id is None else await _category(session, category_id)
-                    )
-                for name, value in fields.items():
-                    setattr(row, name, value)
-                row.updated_at = utc_now()
-                await session.flush()
+
+            async def file_under(category_id: int | None) -> None:
+                row.category = (
+                    None if category_id is None else await _category(session, category_id)
+                )
+
+            assign = {"category_id": file_under}
+            await update_row(session, row, _from_row, expected, PRODUCTS, changes, assign)
             return _from_row(row)
 
+        return await self._db.transaction(change, on_foreign_key=MISSING_CATEGORY)
+
     async def delete(self, product_id: int, expected: str | None = None) -> None:
-        async with self._db.write() as session:
+        async def hide(session: AsyncSession) -> None:
             row = await _locked_product(session, product_id)
             ensure_current(_from_row(row), expected)
             row.deleted_at = row.updated_at = utc_now()
             await session.flush()
 
+        await self._db.transaction(hide)
+
     async def restore(self, product_id: int) -> Product:
-        async with self._db.write() as session:
+        async def restore(session: AsyncSession) -> Product:
             row = await _locked_product(session, product_id, deleted=True)
             if row.deleted_at is None:
                 raise Conflict(PRODUCT_NOT_DELETED)
@@ -141,6 +138,8 @@ class SqlProductStore:
             row.updated_at = utc_now()
             await session.flush()
             return _from_row(row)
+
+        return await self._db.transaction(restore)
 
 
 async def _category(session: AsyncSession, category_id: int) -> CategoryRow:
@@ -156,9 +155,9 @@ async def _locked_product(
     session: AsyncSession, product_id: int, *, deleted: bool = False
 ) -> ProductRow:
     """The product row, locked; a deleted one counts as missing unless ``deleted``."""
-    await lock_row(session, ProductRow.id, product_id)
-    row = await session.get(ProductRow, product_id, options=[joinedload(ProductRow.category)])
-    if row is None or (row.deleted_at is not None and not deleted):
+    options = (joinedload(ProductRow.category),)
+    row = await locked(session, ProductRow, product_id, PRODUCT_NOT_FOUND, options)
+    if row.deleted_at is not None and not deleted:
         raise NotFound(PRODUCT_NOT_FOUND)
     return row
 

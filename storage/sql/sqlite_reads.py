@@ -165,7 +165,7 @@ class SqliteReads:
         return worker
 
     def usage(self) -> PoolUsage | None:
-        """The workers' connections and the event loop's own (reads by key): ``size`` + 1 at most."""
+        """Workers' connections and the event loop's own (reads by key): ``size`` + 1 at most."""
         own = 0 if self._loop_connection is None else 1
         opened = len(self._workers) + own
         in_use = len(self._workers) - len(self._idle)

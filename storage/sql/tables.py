@@ -1,15 +1,20 @@
 """ORM mapping of the relational schema (the Alembic migrations create it).
 
-Rules the database itself enforces, so they hold under concurrency:
-unique ``users.email_key`` and ``categories.name_key`` (case-folded keys, see
-``storage.types.text``), ``ON DELETE CASCADE`` from users to posts and from
-posts to their tag links, ``ON DELETE RESTRICT`` from products to categories.
+Rules the database itself enforces, so they hold under concurrency: the
+unique keys declared in ``storage.types`` (``Listing.unique``: ``users.email_key``,
+``categories.name_key``, ... case-folded keys, see ``storage.types.text``),
+``ON DELETE CASCADE`` from users to posts and from posts to their tag links,
+``ON DELETE RESTRICT`` from products to categories.
 
-Key columns (``*_key``) hold ``fold()`` of their field, computed in Python from
-the declarations in ``storage.types`` (``Listing.keys``) and sized for any
-valid text (``key_length``). Every filter and sort field of those declarations
-has an index ``(field, id)``: it serves the filter and the order with its id
-tie-break (``tests/test_declarations.py`` checks it).
+No column of a resource is written here either: each resource's table is
+derived from its record (``storage.types.records``: every stored field with
+its type, limits and references) by ``storage.sql.columns``, key columns
+(``*_key``, ``fold()`` of their field, computed in Python from ``Listing.keys``)
+included. No index is written here: ``storage.sql.indexes`` derives them from
+the declarations (``Listing.indexes``) and adds them to these tables
+(``tests/test_indexes.py`` checks the databases hold exactly those). What is
+written here: the mapping of those tables to classes (relationships, and the
+attributes the code names, for the type checker), and the two link tables.
 
 Relationships load with ``lazy="raise"``: every query states what it loads, so
 an accidental per-row query (N+1) is an error rather than a slow page.
@@ -19,27 +24,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import (
-    Column,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-)
-from sqlalchemy.dialects import mysql
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
+from storage.sql.columns import record_table, sorted_text
+from storage.sql.indexes import add_declared_indexes
 from storage.sql.types import Money, UtcDateTime
-from storage.types.catalog import CATEGORY_NAME_MAX, PRODUCT_NAME_MAX
-from storage.types.posts import TAG_MAX, TITLE_MAX
-from storage.types.text import key_length
-from storage.types.users import CITY_MAX, EMAIL_MAX, NAME_MAX, USERNAME_MAX
+from storage.types.catalog import PRODUCT_NAME_MAX
+from storage.types.posts import TAG_MAX
+from storage.types.records import (
+    CategoryRecord,
+    OrderRecord,
+    PictureRecord,
+    PostRecord,
+    ProductRecord,
+    UserRecord,
+)
 
 # Deterministic constraint names: migrations can refer to them and the error
 # translator can recognise them on every dialect.
@@ -62,24 +64,6 @@ TABLE_OPTIONS: dict[str, Any] = {
 }
 
 
-def sorted_text(length: int) -> String:
-    """A text column lists sort by: compared by code point on every dialect.
-
-    MariaDB/MySQL tables are ``utf8mb4_bin`` already; on PostgreSQL the column
-    gets ``COLLATE "C"``, so its ``(field, id)`` index serves the code-point
-    order that sorting asks for (an index in the database's default collation
-    would not, and every first page would sort the whole table).
-    """
-    return String(length).with_variant(String(length, collation="C"), "postgresql")
-
-
-# MySQL's TEXT holds 65,535 bytes: less than 20,000 four-byte characters.
-LONG_TEXT = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
-# Likewise its BLOB; a 256 px WebP of a noisy photo can pass 64 KiB (MEDIUMBLOB: 16 MiB).
-IMAGE = LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb")
-DIGEST_LENGTH = 64
-
-
 class Base(DeclarativeBase):
     """Declarative base sharing one metadata with the naming convention."""
 
@@ -87,31 +71,33 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime, Decimal: Money}
 
 
+def table(record: type[Any]) -> Table:
+    """The table of ``record`` (``storage.sql.columns``), in this schema."""
+    return record_table(Base.metadata, record, **TABLE_OPTIONS)
+
+
 class Timestamped:
-    """``created_at``, ``updated_at`` (ms-truncated UTC) and the record's ``version``.
+    """A resource's row: ``id``, ``created_at``, ``updated_at`` (ms-truncated UTC), ``version``.
 
     SQLAlchemy bumps ``version`` on every ORM update of the row (``version_id_col``,
     which also adds ``WHERE version = <old>`` to the UPDATE); statements that
     update rows directly bump it themselves. It is what ETags and If-Match compare.
     """
 
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-    version: Mapped[int] = mapped_column(server_default="1")
+    if TYPE_CHECKING:  # the columns come from the record (``table``)
+        id: Mapped[int]
+        created_at: Mapped[datetime]
+        updated_at: Mapped[datetime]
+        version: Mapped[int]
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 (a class-level directive)
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
-def by(*columns: str) -> Index:
-    """An index on ``columns`` then ``id``: serves a filter or an order with its tie-break."""
-    return Index(None, *columns, "id")
-
-
-def key_column(max_length: int, *, unique: bool = False) -> Mapped[str]:
-    """A column for the folded key of a text of at most ``max_length`` characters."""
-    return mapped_column(String(key_length(max_length)), unique=unique)
+# Each class maps the table of its record. The annotations under TYPE_CHECKING
+# are the columns code names, for the type checker only: the columns
+# themselves, every one of them, come from the record.
 
 
 class PictureRow(Timestamped, Base):
@@ -120,142 +106,86 @@ class PictureRow(Timestamped, Base):
     One column per size, named by ``storage.types.pictures.column_of``.
     """
 
-    __tablename__ = "pictures"
-    __table_args__ = TABLE_OPTIONS
+    __table__ = table(PictureRecord)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    digest: Mapped[str] = mapped_column(String(DIGEST_LENGTH), unique=True)
-    webp_64: Mapped[bytes] = mapped_column(IMAGE)
-    webp_128: Mapped[bytes] = mapped_column(IMAGE)
-    webp_256: Mapped[bytes] = mapped_column(IMAGE)
+    if TYPE_CHECKING:
+        digest: Mapped[str]
 
 
 class UserRow(Timestamped, Base):
-    __tablename__ = "users"
-    __table_args__ = (
-        # Which users name a picture: what deleting an unused one asks.
-        Index(None, "picture"),
-        by("name"),
-        by("name_key"),
-        by("city_key"),
-        by("age"),
-        by("is_active"),
-        by("created_at"),
-        TABLE_OPTIONS,
-    )
+    __table__ = table(UserRecord)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(USERNAME_MAX))
-    username_key: Mapped[str] = key_column(USERNAME_MAX, unique=True)
-    name: Mapped[str] = mapped_column(sorted_text(NAME_MAX))
-    name_key: Mapped[str] = key_column(NAME_MAX)
-    email: Mapped[str] = mapped_column(String(EMAIL_MAX))
-    email_key: Mapped[str] = key_column(EMAIL_MAX, unique=True)
-    age: Mapped[int]
-    city: Mapped[str] = mapped_column(String(CITY_MAX))
-    city_key: Mapped[str] = key_column(CITY_MAX)
-    is_active: Mapped[bool]
-    role: Mapped[str] = mapped_column(String(10), server_default="user")
-    # An Argon2id hash ("$argon2id$..."), or "!" for an account that cannot log in.
-    password_hash: Mapped[str] = mapped_column(String(255), server_default="!")
-    # Bumped when the password changes: tokens issued before carry an older one.
-    token_version: Mapped[int] = mapped_column(server_default="0")
-    # The digest of the user's picture; NULL: the default picture. The key keeps a
-    # picture that a user names from being deleted, whatever runs concurrently.
-    picture: Mapped[str | None] = mapped_column(
-        String(DIGEST_LENGTH), ForeignKey("pictures.digest", ondelete="RESTRICT")
-    )
+    if TYPE_CHECKING:
+        username: Mapped[str]
+        username_key: Mapped[str]
+        email_key: Mapped[str]
+        role: Mapped[str]
+        password_hash: Mapped[str]
+        token_version: Mapped[int]
+        picture: Mapped[str | None]
 
 
 post_tags = Table(
     "post_tags",
     Base.metadata,
     Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
     **TABLE_OPTIONS,
 )
 
 
 class TagRow(Base):
+    """A tag: a post's tags are a list, kept here and linked through ``post_tags``."""
+
     __tablename__ = "tags"
     __table_args__ = TABLE_OPTIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sorted_text(TAG_MAX), unique=True)
+    name: Mapped[str] = mapped_column(sorted_text(TAG_MAX))
 
 
 class PostRow(Timestamped, Base):
-    __tablename__ = "posts"
-    __table_args__ = (
-        by("published"),
-        by("author_id"),
-        by("title"),
-        by("created_at"),
-        TABLE_OPTIONS,
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(sorted_text(TITLE_MAX))
-    # Substring search over the keys is a scan (see storage.types.posts), so no index.
-    title_key: Mapped[str] = key_column(TITLE_MAX)
-    content: Mapped[str] = mapped_column(LONG_TEXT)
-    content_key: Mapped[str] = mapped_column(LONG_TEXT)
-    published: Mapped[bool]
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    __table__ = table(PostRecord)
 
     author: Mapped[UserRow] = relationship(lazy="raise")
     tags: Mapped[list[TagRow]] = relationship(secondary=post_tags, lazy="raise")
 
+    if TYPE_CHECKING:
+        title: Mapped[str]
+        content: Mapped[str]
+        published: Mapped[bool]
+        author_id: Mapped[int]
+
 
 class CategoryRow(Timestamped, Base):
-    __tablename__ = "categories"
-    __table_args__ = (by("name"), TABLE_OPTIONS)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sorted_text(CATEGORY_NAME_MAX))
-    # A plain unique index on the folded name gives case-insensitive uniqueness
-    # on every dialect (MariaDB has no functional indexes).
-    name_key: Mapped[str] = key_column(CATEGORY_NAME_MAX, unique=True)
-    description: Mapped[str | None] = mapped_column(String(500))
+    __table__ = table(CategoryRecord)
 
 
 class ProductRow(Timestamped, Base):
-    __tablename__ = "products"
-    __table_args__ = (
-        by("name"),
-        by("name_key"),
-        by("price"),
-        by("stock"),
-        by("category_id"),
-        by("deleted_at"),
-        TABLE_OPTIONS,
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sorted_text(PRODUCT_NAME_MAX))
-    name_key: Mapped[str] = key_column(PRODUCT_NAME_MAX)
-    price: Mapped[Decimal]
-    stock: Mapped[int]
-    category_id: Mapped[int | None] = mapped_column(
-        ForeignKey("categories.id", ondelete="RESTRICT")
-    )
-    # Set by a delete: the product is hidden but stays for the orders naming it.
-    deleted_at: Mapped[datetime | None]
+    __table__ = table(ProductRecord)
 
     category: Mapped[CategoryRow | None] = relationship(lazy="raise")
 
+    if TYPE_CHECKING:
+        name: Mapped[str]
+        price: Mapped[Decimal]
+        stock: Mapped[int]
+        category_id: Mapped[int | None]
+        # Set by a delete: the product is hidden but stays for the orders naming it.
+        deleted_at: Mapped[datetime | None]
+
 
 class OrderRow(Timestamped, Base):
-    __tablename__ = "orders"
-    __table_args__ = (by("user_id"), TABLE_OPTIONS)
+    __table__ = table(OrderRecord)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # No foreign key: an order is history, and outlives its user (README).
-    user_id: Mapped[int]
-    status: Mapped[str] = mapped_column(String(20))
-    total: Mapped[Decimal] = mapped_column(Money(20))
+    if TYPE_CHECKING:
+        user_id: Mapped[int]
+        status: Mapped[str]
+        total: Mapped[Decimal]
 
 
+# An order's lines: a list of the order record, in a table of its own
+# (tests/test_records.py checks its columns against OrderLineRecord).
 order_lines = Table(
     "order_lines",
     Base.metadata,
@@ -267,16 +197,16 @@ order_lines = Table(
     Column("unit_price", Money(), nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("line_total", Money(20), nullable=False),
-    Index(None, "product_id"),
     **TABLE_OPTIONS,
 )
 
+add_declared_indexes(Base.metadata)
 
 # The tables behind the classes, for Core statements (reads select from these).
-users_table = cast(Table, UserRow.__table__)
-posts_table = cast(Table, PostRow.__table__)
+users_table = UserRow.__table__
+posts_table = PostRow.__table__
 tags_table = cast(Table, TagRow.__table__)
-categories_table = cast(Table, CategoryRow.__table__)
-products_table = cast(Table, ProductRow.__table__)
-orders_table = cast(Table, OrderRow.__table__)
-pictures_table = cast(Table, PictureRow.__table__)
+categories_table = CategoryRow.__table__
+products_table = ProductRow.__table__
+orders_table = OrderRow.__table__
+pictures_table = PictureRow.__table__

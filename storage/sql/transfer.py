@@ -121,12 +121,15 @@ class SqlTransferStore:
 
     async def continue_ids(self, kind: type[Record], after: int) -> None:
         table = layout(kind).table
-        async with self._db.write() as session:
+
+        async def move(session: AsyncSession) -> None:
             conn = await session.connection()
             _, highest = await _extent(conn, table)
             wanted = max(after, highest)
             if wanted > await last_issued(conn, table):
                 await move_past(conn, table, wanted)
+
+        await self._db.transaction(move)
 
 
 async def _extent(conn: AsyncConnection, table: Table) -> tuple[int, int]:

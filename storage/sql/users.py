@@ -9,10 +9,11 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, NotFound
-from storage.messages import USER_NOT_FOUND, login_taken, logins_taken
-from storage.sql.database import Database, lock_row
+from storage.messages import USER_NOT_FOUND, logins_taken
+from storage.sql.database import Database
 from storage.sql.prepared import Read, query
 from storage.sql.queries import columns_of, page_of, paged, shown, where
+from storage.sql.rows import added, locked, update_row
 from storage.sql.tables import UserRow, pictures_table, users_table
 from storage.types import (
     USERS,
@@ -25,7 +26,7 @@ from storage.types import (
     utc_now,
 )
 from storage.types.text import fold
-from storage.types.users import login_conflicts, login_keys
+from storage.types.users import login_conflict, login_conflicts, login_keys
 
 SHOWN = shown(users_table)
 # Built once: constructing and cache-keying a statement per request is measurable.
@@ -40,22 +41,21 @@ class SqlUserStore:
         self._db = db
 
     async def create(self, data: NewUser) -> User:
-        now = utc_now()
-        row = UserRow(**USERS.with_keys(data.model_dump()), created_at=now, updated_at=now)
-        try:
-            async with self._db.write() as session:
-                session.add(row)
-                await session.flush()
-        except Conflict:
-            raise Conflict(await self._taken(fold(data.email))) from None
-        return User.model_validate(row)
+        fields = USERS.with_keys(data.model_dump())
 
-    async def _taken(self, email_key: str | None, user_id: int | None = None) -> str:
-        """Which login a conflict was about, by one rule on every store (email first)."""
+        async def insert(session: AsyncSession) -> User:
+            return User.model_validate(await added(session, UserRow, **fields))
+
+        try:
+            return await self._db.transaction(insert)
+        except Conflict as exc:
+            raise await login_conflict(exc, lambda: self._email_taken(fold(data.email))) from None
+
+    async def _email_taken(self, email_key: str | None, user_id: int | None = None) -> bool:
+        """Whether a user other than ``user_id`` has the email key ``email_key``."""
         found = select(UserRow.id).where(UserRow.email_key == email_key, UserRow.id != user_id)
         async with self._db.read() as conn:
-            email_taken = (await conn.execute(found)).first() is not None
-        return login_taken(email_taken)
+            return (await conn.execute(found)).first() is not None
 
     async def create_many(self, data: list[NewUser]) -> list[User]:
         now = utc_now()
@@ -75,8 +75,7 @@ class SqlUserStore:
         except Conflict:
             # A concurrent insert took an email between the check and the insert:
             # name them all, as the check would have.
-            async with self._db.write() as session:
-                await _refuse_taken_logins(session, data)
+            await self._db.transaction(lambda session: _refuse_taken_logins(session, data))
             raise
         return [
             User.model_validate({**row, "id": row_id, "version": 1})
@@ -97,16 +96,16 @@ class SqlUserStore:
         return await self._db.reads.run(page_of(query, matching, page, User.model_validate))
 
     async def update(self, user_id: int, changes: UserUpdate, expected: str | None = None) -> User:
-        async with self._db.write() as session:
+        async def change(session: AsyncSession) -> User:
             row = await locked_user(session, user_id)
-            ensure_current(User.model_validate(row), expected)
-            fields = USERS.with_keys(changes.changes())
-            if fields:
-                for name, value in fields.items():
-                    setattr(row, name, value)
-                row.updated_at = utc_now()
-                await session.flush()
-        return User.model_validate(row)
+            await update_row(session, row, User.model_validate, expected, USERS, changes)
+            return User.model_validate(row)
+
+        try:
+            return await self._db.transaction(change)
+        except Conflict as exc:
+            key = None if changes.email is None else fold(changes.email)
+            raise await login_conflict(exc, lambda: self._email_taken(key, user_id)) from None
 
     async def delete(self, user_id: int, expected: str | None = None) -> None:
         # Posts (and their tag links) go with the user through ON DELETE CASCADE;
@@ -131,11 +130,7 @@ def _user(user_id: int) -> Read[User]:
 
 async def locked_user(session: AsyncSession, user_id: int) -> UserRow:
     """The user's row, locked until the transaction ends. Raises ``NotFound``."""
-    await lock_row(session, UserRow.id, user_id)
-    row = await session.get(UserRow, user_id)
-    if row is None:
-        raise NotFound(USER_NOT_FOUND)
-    return row
+    return await locked(session, UserRow, user_id, USER_NOT_FOUND)
 
 
 async def _refuse_taken_logins(session: AsyncSession, data: list[NewUser]) -> None:

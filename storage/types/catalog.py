@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
 
+from storage.messages import CATEGORY_NAME_TAKEN
 from storage.money import CENT
 from storage.types.common import (
     NORMALISED,
@@ -71,7 +72,7 @@ CATEGORIES = Listing(
     filters=(),
     sorts=sort_fields(CategorySort),
     keys={"name": "name_key"},
-    unique=("name_key",),
+    unique={"name_key": CATEGORY_NAME_TAKEN},
 )
 PRODUCTS = Listing(
     resource="products",

@@ -19,7 +19,13 @@ Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY, strict=True)]
 OrderStatus = Literal["placed", "cancelled"]
 OrderSort = Literal["-id", "id"]
 
-ORDERS = Listing(resource="orders", filters=(), sorts=sort_fields(OrderSort), keys={})
+ORDERS = Listing(
+    resource="orders",
+    filters=(),
+    sorts=sort_fields(OrderSort),
+    keys={},
+    lookups=("user_id",),  # a user's orders, in id order: the look-up and the order in one index
+)
 
 
 class OrderItem(Input):

@@ -73,5 +73,11 @@ def column_of(size: int) -> str:
     return f"webp_{size}"
 
 
-PICTURES = Listing(resource="pictures", filters=(), sorts=("id",), keys={}, unique=("digest",))
+PICTURES = Listing(
+    resource="pictures",
+    filters=(),
+    sorts=("id",),
+    keys={},
+    unique={"digest": None},  # stored once: an upload of a stored picture names it
+)
 """Pictures as records (for ``copy``): no list endpoint, no keys; one row per digest."""

@@ -58,8 +58,10 @@ POSTS = Listing(
         Filter("published", "equals", ("published",)),
         Filter("author_id", "equals", ("author_id",)),
         Filter("tag", "has", ("tags",)),
-        # Substring search over up to 20,000 characters: a scan on every store.
-        Filter("q", "contains", ("title_key", "content_key"), indexed=False),
+        # Substring search over up to 20,000 characters: a scan on every store
+        # (a trigram index of the content would be several times its size, and
+        # every write of a post would update it).
+        Filter("q", "contains", ("title_key", "content_key"), index={}),
     ),
     sorts=sort_fields(PostSort),
     keys={"title": "title_key", "content": "content_key"},
@@ -69,6 +71,7 @@ TAGS = Listing(
     filters=(),
     sorts=sort_fields(TagSort),
     keys={},
+    unique={"name": None},  # a post names its tags; a missing one is created
     computed_sorts=frozenset({"post_count"}),
 )
 

@@ -21,26 +21,47 @@ from __future__ import annotations
 import base64
 import json
 from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from storage.money import CENT
-from storage.types.catalog import CATEGORIES, PRODUCTS
+from storage.types.catalog import (
+    CATEGORIES,
+    CATEGORY_NAME_MAX,
+    DESCRIPTION_MAX,
+    PRODUCT_NAME_MAX,
+    PRODUCTS,
+)
 from storage.types.common import Id, UtcDatetime
 from storage.types.orders import ORDERS, OrderStatus
 from storage.types.pictures import PICTURES, Digest
-from storage.types.posts import POSTS
-from storage.types.schema import Listing
-from storage.types.users import USERS, Role
+from storage.types.posts import POSTS, TITLE_MAX
+from storage.types.schema import Listing, Stored
+from storage.types.users import CITY_MAX, EMAIL_MAX, NAME_MAX, USERNAME_MAX, USERS, Role
 
-ExactMoney = Annotated[
+_Amount = Annotated[
     Decimal,
+    Field(gt=0),  # every stored amount is positive: a price, a line's, an order's total
     AfterValidator(lambda value: value.quantize(CENT)),
     # Text, not a JSON number: a float would round an order total of 18 digits.
     PlainSerializer(str, return_type=str, when_used="json"),
 ]
-"""An amount with exactly two decimals, the same whichever store it was read from."""
+ExactMoney = Annotated[_Amount, Field(max_digits=12)]
+"""A positive amount with exactly two decimals, the same whichever store it was read from.
+
+Money: MongoDB keeps it in integer cents (``storage.mongo.fields``), SQL in ``NUMERIC``
+of the digits declared here (a price: 12)."""
+Total = Annotated[_Amount, Field(max_digits=20)]
+"""An amount summed from lines: 100 lines x 10,000 units x the largest price fits."""
+Count = Annotated[int, Field(ge=0)]
+"""A whole number that cannot be negative (an age, a stock)."""
+
+
+def text(length: int) -> Any:
+    """A stored text of at most ``length`` characters (the limit its input type checks)."""
+    return Field(max_length=length)
+
 
 Blob = Annotated[
     bytes,
@@ -65,7 +86,7 @@ class Record(BaseModel):
     id: Id
     created_at: UtcDatetime
     updated_at: UtcDatetime
-    version: int = Field(ge=1)
+    version: Annotated[int, Field(ge=1), Stored(default="1")]
 
     @classmethod
     def kind(cls) -> str:
@@ -100,19 +121,20 @@ class UserRecord(Record):
 
     listing = USERS
 
-    username: str
-    name: str
-    email: str
-    age: int
-    city: str
+    username: Annotated[str, text(USERNAME_MAX)]
+    name: Annotated[str, text(NAME_MAX)]
+    email: Annotated[str, text(EMAIL_MAX)]
+    age: Count
+    city: Annotated[str, text(CITY_MAX)]
     is_active: bool
-    role: Role
-    password_hash: str
+    role: Annotated[Role, Stored(length=10, default="user")]
+    password_hash: Annotated[str, text(255), Stored(default="!")]
     """Argon2id (or ``!``: cannot log in): copied as is, so every password keeps working."""
-    token_version: int = Field(ge=0)
+    token_version: Annotated[int, Field(ge=0), Stored(default="0")]
     """Kept, so tokens issued before the copy stay as valid (or not) as they were."""
-    picture: Digest | None
-    """The digest of the user's picture (a ``PictureRecord``), None for the default one."""
+    picture: Annotated[Digest | None, Stored(references="pictures.digest")]
+    """The digest of the user's picture (a ``PictureRecord``), None for the default one.
+    A picture a user names cannot be deleted (whatever runs concurrently)."""
 
 
 class PostRecord(Record):
@@ -120,11 +142,13 @@ class PostRecord(Record):
 
     listing = POSTS
 
-    title: str
+    title: Annotated[str, text(TITLE_MAX)]
     content: str
     published: bool
-    author_id: int
-    tags: list[str]
+    author_id: Annotated[Id, Stored(references="users.id", on_delete="CASCADE")]
+    """Deleting a user deletes their posts."""
+    # A post names a tag once (Mongo's tag counts count the elements).
+    tags: Annotated[list[str], Field(json_schema_extra={"uniqueItems": True})]
 
 
 class CategoryRecord(Record):
@@ -132,8 +156,8 @@ class CategoryRecord(Record):
 
     listing = CATEGORIES
 
-    name: str
-    description: str | None
+    name: Annotated[str, text(CATEGORY_NAME_MAX)]
+    description: Annotated[str | None, text(DESCRIPTION_MAX)]
 
 
 class ProductRecord(Record):
@@ -141,10 +165,11 @@ class ProductRecord(Record):
 
     listing = PRODUCTS
 
-    name: str
+    name: Annotated[str, text(PRODUCT_NAME_MAX)]
     price: ExactMoney
-    stock: int
-    category_id: int | None
+    stock: Count
+    category_id: Annotated[Id | None, Stored(references="categories.id")]
+    """A category with live products cannot be deleted."""
     deleted_at: UtcDatetime | None
 
 
@@ -153,11 +178,11 @@ class OrderLineRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    product_id: int
-    name: str
+    product_id: Id
+    name: Annotated[str, text(PRODUCT_NAME_MAX)]
     unit_price: ExactMoney
-    quantity: int
-    line_total: ExactMoney
+    quantity: Annotated[int, Field(ge=1)]
+    line_total: Total
 
 
 class OrderRecord(Record):
@@ -165,10 +190,11 @@ class OrderRecord(Record):
 
     listing = ORDERS
 
-    user_id: int
-    status: OrderStatus
-    lines: list[OrderLineRecord]
-    total: ExactMoney
+    user_id: Id
+    """No reference: an order is history, and outlives its user."""
+    status: Annotated[OrderStatus, Stored(length=20)]
+    lines: Annotated[list[OrderLineRecord], Field(min_length=1)]
+    total: Total
 
 
 class Census(BaseModel):

@@ -7,6 +7,7 @@ embeds). ``NewUser`` is what storage writes: a password hash, never a password.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -20,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from storage.errors import Conflict
+from storage.messages import EMAIL_TAKEN, USERNAME_TAKEN, login_taken
 from storage.types.common import NORMALISED, Input, ListQuery, Patch, Resource, key_fits
 from storage.types.pictures import DEFAULT_SIZE, SIZES, picture_url
 from storage.types.schema import Filter, Listing, sort_fields
@@ -75,8 +78,26 @@ USERS = Listing(
     ),
     sorts=sort_fields(UserSort),
     keys={"name": "name_key", "city": "city_key", "email": "email_key", "username": "username_key"},
-    unique=("email_key", "username_key"),
+    unique={"email_key": EMAIL_TAKEN, "username_key": USERNAME_TAKEN},
+    lookups=("picture",),  # who names a picture: what deleting an unused one asks
 )
+LOGIN_KEYS = frozenset(USERS.unique_key(name) for name in USERS.unique)
+"""The unique keys a login collides on; which one a conflict names follows ``login_taken``."""
+
+
+async def login_conflict(
+    conflict: Conflict, email_taken: Callable[[], Awaitable[bool]]
+) -> Conflict:
+    """``conflict`` (a user's write refused by a unique key) as every store words it.
+
+    Which unique index a database checks first is its own business: when the
+    key is a login's, the message names the email if ``email_taken()`` says
+    another user holds it, else the username (``login_taken``). A conflict on
+    another key keeps its message.
+    """
+    if conflict.key not in LOGIN_KEYS:
+        return conflict
+    return Conflict(login_taken(await email_taken()), key=conflict.key)
 
 
 def _not_guessable(password: SecretStr | None, *others: str) -> None:

@@ -1,23 +1,27 @@
-"""Which fault-test modules run: the rule, in one place (see ``tests/faults/conftest.py``)."""
+"""Which private servers the fault tests break: the rule, in one place (see conftest.py)."""
 
 from __future__ import annotations
 
 import os
 
 ENABLING = {
-    "test_postgres_faults.py": "TEST_POSTGRES_URL",
-    "test_mariadb_faults.py": "TEST_MYSQL_URL",
+    "postgres": "TEST_POSTGRES_URL",
+    "mariadb": "TEST_MYSQL_URL",
 }
-"""Module -> the variable that says the machine has that database (and its binaries)."""
+"""Server -> the variable that says the machine has that database (and its binaries).
+The Mongo stand-in (and SQLite, which has no server) always run."""
 
 
-def left_out() -> list[str]:
-    """The fault modules whose variable is not set."""
-    return [module for module, variable in ENABLING.items() if not os.environ.get(variable)]
+def enabled(server: str) -> bool:
+    """Whether the fault tests run against ``server`` (postgres, mariadb, mongo)."""
+    variable = ENABLING.get(server)
+    return variable is None or bool(os.environ.get(variable))
 
 
 def header() -> list[str]:
-    """One report-header line per module left out, naming the variable."""
+    """One report-header line per server left out, naming the variable."""
     return [
-        f"fault tests left out: {module} ({ENABLING[module]} is not set)" for module in left_out()
+        f"fault tests left out: {server} ({variable} is not set)"
+        for server, variable in ENABLING.items()
+        if not enabled(server)
     ]

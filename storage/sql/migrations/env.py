@@ -14,6 +14,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from storage.sql.engine import create_engine
+from storage.sql.indexes import include_object
 from storage.sql.tables import Base
 
 target_metadata = Base.metadata
@@ -26,6 +27,8 @@ def run_migrations(connection: Connection) -> None:
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # Indexes only some engines keep (PostgreSQL's trigram ones) are this dialect's or not.
+        include_object=include_object(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()
