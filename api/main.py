@@ -32,6 +32,7 @@ from api.routers import (
     users,
 )
 from api.settings import Settings
+from api.shared.state import SharedState
 from storage.factory import open_storage
 from web import install_pages
 from web import pictures as page_pictures
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await sampler
             await storage.close()
+            await shared.close()
 
     app = FastAPI(
         title="Dual-store API",
@@ -116,8 +118,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.passwords = Passwords(
         settings.password_hash_memory_kib, settings.password_hash_time_cost
     )
+    redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    # Built here (no I/O: the client connects on first use); closed by the lifespan.
+    shared = app.state.shared = SharedState(redis_url)
     app.state.login_throttle = LoginThrottle(
-        settings.login_max_failures, settings.login_window_seconds
+        settings.login_max_failures,
+        settings.login_window_seconds,
+        shared=shared if redis_url else None,
     )
     install_error_handlers(app)
     install_pages(app, key)

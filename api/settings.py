@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ _HOUR = 3600.0  # no timeout above this: a bound nobody means is a typo
 
 # Kept here (not imported from storage.mongo) so that settings never import PyMongo.
 MONGO_SCHEMES = ("mongodb://", "mongodb+srv://", "mongoeco://")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-it-in-production"
@@ -79,6 +81,10 @@ class Settings(BaseSettings):
     """Prometheus metrics at ``/metrics``."""
     metrics_token: SecretStr | None = None
     """When set, ``/metrics`` wants ``Authorization: Bearer <token>``."""
+    redis_url: SecretStr | None = None
+    """Redis shared by every worker and instance (``redis://``, ``rediss://``, ``unix://``):
+    login throttling, logged-out tokens, read-your-writes positions. Unset: each process
+    keeps its own."""
 
     # How `python -m api serve` runs uvicorn (command-line options override them).
     workers: int = Field(default=1, ge=1, le=64)
@@ -99,7 +105,7 @@ class Settings(BaseSettings):
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("metrics_token", mode="before")
+    @field_validator("metrics_token", "redis_url", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         # compose passes an unset variable as "": that means no token, not an empty one.
@@ -109,6 +115,13 @@ class Settings(BaseSettings):
     @classmethod
     def _known_sql_url(cls, value: str) -> str:
         to_async_url(value)  # raises a ValueError that names the accepted schemes
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _known_redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(REDIS_SCHEMES):
+            raise ValueError(f"must start with one of {', '.join(REDIS_SCHEMES)}")
         return value
 
     @field_validator("mongo_url")
@@ -171,6 +184,14 @@ class Settings(BaseSettings):
         return f"{url.host or 'localhost'}{port}/{url.database or ''}"
 
 
+_PASSWORD_IN_URL = re.compile(r"(?<=://)([^/@\s:,]*):[^/@\s,]*@")
+
+
+def _masked(value: Any) -> Any:
+    """``value`` with the password of any URL in it replaced by ``***``."""
+    return _PASSWORD_IN_URL.sub(r"\1:***@", value) if isinstance(value, str) else value
+
+
 def describe_error(exc: ValidationError) -> str:
     """All problems on one line, e.g. ``STORAGE_BACKEND='pg': Input should be 'sql' or 'mongo'``."""
     parts = []
@@ -179,5 +200,5 @@ def describe_error(exc: ValidationError) -> str:
         if not name:  # a rule across settings: its message names them
             parts.append(error["msg"].removeprefix("Value error, "))
             continue
-        parts.append(f"{name}={error.get('input')!r}: {error['msg']}")
+        parts.append(f"{name}={_masked(error.get('input'))!r}: {error['msg']}")
     return "Invalid configuration: " + "; ".join(parts)

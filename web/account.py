@@ -97,10 +97,10 @@ async def log_in(
 
 @router.post("/logout")
 async def log_out(request: Request, caller: PageCaller) -> Response:
-    """Forget the session cookie."""
+    """Log the session's token out and forget the cookie."""
     await read(request)
     response = _redirect("/")
-    end_session(request, response)
+    await end_session(request, response)
     return response
 
 

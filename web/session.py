@@ -30,7 +30,8 @@ async def page_caller(request: Request, storage: StorageDep) -> Credentials | No
     token = request.cookies.get(SESSION_COOKIE)
     account = None
     if token:
-        account = await account_for(token, request.app.state.tokens, storage)
+        state = request.app.state
+        account = await account_for(token, state.tokens, state.shared, storage)
     request.state.caller = account
     return account
 
@@ -53,8 +54,12 @@ def start_session(request: Request, response: Response, account: Credentials) ->
     )
 
 
-def end_session(request: Request, response: Response) -> None:
-    """Sign out: the browser forgets the cookie."""
+async def end_session(request: Request, response: Response) -> None:
+    """Sign out: the token is logged out (on every instance) and the browser forgets the cookie."""
+    token = request.cookies.get(SESSION_COOKIE)
+    claims = request.app.state.tokens.verify(token) if token else None
+    if claims is not None:
+        await request.app.state.shared.revoke(claims.token_id, claims.expires_at)
     response.delete_cookie(
         SESSION_COOKIE, httponly=True, samesite="lax", secure=secure(request), path="/"
     )

@@ -1,8 +1,9 @@
 """The dependencies routes declare to know who is calling.
 
 A bearer token is checked on every request against the account as it is now:
-a deleted or deactivated account, or a token older than the last password
-change (``token_version``), gets 401 even before the token expires.
+a deleted or deactivated account, a token older than the last password
+change (``token_version``), or a token logged out (``POST /auth/logout``, on
+any instance when they share ``REDIS_URL``) gets 401 even before it expires.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi.security import OAuth2PasswordBearer
 from api.auth.policy import UNAUTHENTICATED
 from api.auth.tokens import Tokens
 from api.deps import StorageDep
+from api.shared.state import SharedState
 from storage.protocol import Storage
 from storage.types import Credentials
 
@@ -22,15 +24,24 @@ from storage.types import Credentials
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
-async def account_for(token: str, tokens: Tokens, storage: Storage) -> Credentials | None:
+async def account_for(
+    token: str, tokens: Tokens, shared: SharedState, storage: Storage
+) -> Credentials | None:
     """The account ``token`` stands for now, or None if it is not valid now.
 
     The one rule for bearer tokens and the pages' session cookie alike: a valid
-    signature and expiry, an account that exists and is active, and the token
-    version of its last password change.
+    signature and expiry, not logged out, an account that exists and is
+    active, and the token version of its last password change. When reads may
+    come from replicas, the caller's reads from here on see its own writes
+    (``SharedState.admit``; one Redis round trip answers both questions).
     """
     claims = tokens.verify(token)
     if claims is None:
+        return None
+    if shared.round_trips:
+        if not await shared.admit(claims.token_id, claims.user_id):
+            return None
+    elif not shared.admit_here(claims.token_id):
         return None
     account = await storage.credentials.by_id(claims.user_id)
     if account is None or not account.is_active or account.token_version != claims.token_version:
@@ -44,7 +55,8 @@ async def optional_caller(
     """The caller's account, None without a token; 401 for a token that is not valid now."""
     if token is None:
         return None
-    account = await account_for(token, request.app.state.tokens, storage)
+    state = request.app.state
+    account = await account_for(token, state.tokens, state.shared, storage)
     if account is None:
         raise UNAUTHENTICATED
     return account

@@ -35,10 +35,7 @@ async def check_login(
     throttle: LoginThrottle = request.app.state.login_throttle
     account_key = f"account:{fold(login.strip())}"
     client_key = f"client:{request.client.host if request.client else 'unknown'}"
-    wait = max(
-        throttle.retry_after(account_key),
-        throttle.retry_after(client_key, throttle.max_failures * CLIENT_FACTOR),
-    )
+    wait = await throttle.retry_after([(account_key, 1), (client_key, CLIENT_FACTOR)])
     if wait:
         raise HTTPException(
             status_code=429,
@@ -51,8 +48,7 @@ async def check_login(
     account = await storage.credentials.by_login(login) if possible else None
     stored = account.password_hash if account is not None else None
     if not await passwords.verify(password, stored) or account is None or not account.is_active:
-        throttle.failed(account_key)
-        throttle.failed(client_key)
+        await throttle.failed([account_key, client_key])
         raise WRONG
-    throttle.succeeded(account_key)
+    await throttle.succeeded(account_key)
     return account

@@ -2,7 +2,8 @@
 
 A token carries the user id (``sub``), role, the account's token version
 (``ver``: changing the password bumps it, so older tokens stop working),
-``typ: access``, and issue and expiry times. Verification accepts HS256 only
+``typ: access``, a random token id (``jti``: logging out denies that id
+until the token expires) and issue and expiry times. Verification accepts HS256 only
 (so ``alg: none`` and key-confusion tokens fail), requires every claim, and
 checks the type. A token signed with a key the service no longer has is
 rejected: rotating ``SECRET_KEY`` ends every session.
@@ -10,6 +11,7 @@ rejected: rotating ``SECRET_KEY`` ends every session.
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -19,7 +21,7 @@ from storage.types import Credentials
 
 ALGORITHM = "HS256"
 TYPE = "access"
-REQUIRED = ["sub", "role", "ver", "typ", "iat", "exp"]
+REQUIRED = ["sub", "role", "ver", "typ", "jti", "iat", "exp"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,10 @@ class Claims:
     user_id: int
     role: str
     token_version: int
+    token_id: str
+    """``jti``: what a log-out denies."""
+    expires_at: int
+    """``exp``, Unix time: a denied id needs keeping until then only."""
 
 
 class Tokens:
@@ -46,6 +52,7 @@ class Tokens:
             "role": account.role,
             "ver": account.token_version,
             "typ": TYPE,
+            "jti": secrets.token_urlsafe(16),
             "iat": now,
             "exp": now + self.seconds,
         }
@@ -59,6 +66,12 @@ class Tokens:
             )
             if data["typ"] != TYPE:
                 return None
-            return Claims(int(data["sub"]), str(data["role"]), int(data["ver"]))
+            return Claims(
+                int(data["sub"]),
+                str(data["role"]),
+                int(data["ver"]),
+                str(data["jti"]),
+                int(data["exp"]),
+            )
         except (jwt.PyJWTError, ValueError, TypeError):
             return None

@@ -42,6 +42,9 @@ class Health(BaseModel):
     backend: str
     database: str
     detail: str | None = None
+    redis: Literal["ok", "unavailable"] | None = None
+    """With ``REDIS_URL``: whether Redis answered (without it the service still serves:
+    each process then uses its own login counts and logged-out tokens)."""
 
 
 @router.get("/", response_model=Root)
@@ -58,10 +61,16 @@ async def root(storage: StorageDep, request: Request, response: Response) -> Any
     return Root(message="API is running", backend=storage.backend)
 
 
-@router.get("/health", responses={503: {"model": Health, "description": "Database unreachable"}})
+@router.get(
+    "/health",
+    responses={503: {"model": Health, "description": "Database unreachable"}},
+    response_model_exclude_none=True,  # the parts a deployment does not use are left out
+)
 async def health(storage: StorageDep, request: Request, response: Response) -> Health:
     """Ping the database: 200 if it answers, 503 if not (for load balancers and compose)."""
     bound = request.app.state.settings.db_timeout + _BACKSTOP_SECONDS
+    shared = request.app.state.shared
+    redis = await shared.check() if shared.remote is not None else None
     try:
         async with asyncio.timeout(bound):
             await storage.ping()
@@ -75,5 +84,6 @@ async def health(storage: StorageDep, request: Request, response: Response) -> H
             backend=storage.backend,
             database=storage.database,
             detail=DATABASE_DOWN,
+            redis=redis,
         )
-    return Health(status="ok", backend=storage.backend, database=storage.database)
+    return Health(status="ok", backend=storage.backend, database=storage.database, redis=redis)
