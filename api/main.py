@@ -39,6 +39,7 @@ from web import pictures as page_pictures
 from web.errors import refusal_page
 
 logger = logging.getLogger("api")
+POSITION_MARGIN_SECONDS = 2.0
 
 DESCRIPTION = """
 The same users, posts, tags, categories and products, served from SQL
@@ -77,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mongo_url=settings.mongo_url,
             sql_pool_size=settings.sql_pool_size,
             timeouts=settings.timeouts(),
+            read_urls=settings.read_urls() if settings.storage_backend == "sql" else None,
+            read_max_lag=settings.database_read_max_lag,
         )
         logger.info(
             "storage open: %s on %s at %s",
@@ -86,6 +89,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             extra={"backend": storage.backend, "database": storage.database},
         )
         app.state.storage = storage
+        if storage.read_lag_bound is not None:
+            # Reads may lag: keep each signed-in caller's commit position as long
+            # as a readable copy may lack it (plus a margin for the probes' clock).
+            shared.track_for = storage.read_lag_bound + POSITION_MARGIN_SECONDS
+            for replica in storage.replicas():
+                logger.info("read replica %s: %s", replica.name, replica.state)
         sampler = None
         if metrics is not None:
             sampler = asyncio.create_task(sample_pools(storage, metrics))

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     """Which storage implementation serves the API."""
     database_url: str = "sqlite:///./app.db"
     """SQL database: ``sqlite://``, ``postgresql://`` or ``mysql://``/``mariadb://``."""
+    database_read_urls: str = ""
+    """Read replicas of DATABASE_URL, comma-separated (same engine: PostgreSQL or MariaDB)."""
+    database_read_max_lag: float = Field(default=5.0, gt=0, le=_HOUR)
+    """Seconds a replica may be behind the primary and still be read."""
     mongo_url: str = "mongodb://localhost:27017/app"
     """MongoDB server (database from the path), or ``mongoeco://[/file.db]``: an embedded
     MongoDB-wire stand-in for development (memory, or a SQLite file)."""
@@ -117,6 +121,20 @@ class Settings(BaseSettings):
         to_async_url(value)  # raises a ValueError that names the accepted schemes
         return value
 
+    @field_validator("database_read_urls")
+    @classmethod
+    def _replica_urls(cls, value: str) -> str:
+        for number, url in enumerate(_split(value), start=1):
+            try:
+                scheme = to_async_url(url).get_backend_name()
+            except ValueError:
+                raise ValueError(
+                    f"entry {number} is not a postgresql:// or mysql:// (mariadb://) URL"
+                ) from None
+            if scheme == "sqlite":
+                raise ValueError(f"entry {number}: SQLite has no replicas")
+        return value
+
     @field_validator("redis_url")
     @classmethod
     def _known_redis_url(cls, value: SecretStr | None) -> SecretStr | None:
@@ -130,6 +148,17 @@ class Settings(BaseSettings):
         if not value.startswith(MONGO_SCHEMES):
             raise ValueError(f"must start with one of {', '.join(MONGO_SCHEMES)}")
         return value
+
+    @model_validator(mode="after")
+    def _replicas_match(self) -> Settings:
+        primary = make_url(self.database_url).get_backend_name()
+        for url in self.read_urls():
+            if to_async_url(url).get_backend_name() != primary:
+                raise ValueError(
+                    f"DATABASE_READ_URLS: {_masked(url)!r} is not a {primary} server, "
+                    "as DATABASE_URL is: replicas are copies of the primary"
+                )
+        return self
 
     @model_validator(mode="after")
     def _timeouts_fit(self) -> Settings:
@@ -160,6 +189,10 @@ class Settings(BaseSettings):
             )
         return key
 
+    def read_urls(self) -> list[str]:
+        """``DATABASE_READ_URLS`` as a list (empty: no replicas)."""
+        return _split(self.database_read_urls)
+
     def timeouts(self) -> Timeouts:
         """The database timeouts these settings ask for."""
         return Timeouts(
@@ -184,6 +217,10 @@ class Settings(BaseSettings):
         return f"{url.host or 'localhost'}{port}/{url.database or ''}"
 
 
+def _split(urls: str) -> list[str]:
+    return [url.strip() for url in urls.split(",") if url.strip()]
+
+
 _PASSWORD_IN_URL = re.compile(r"(?<=://)([^/@\s:,]*):[^/@\s,]*@")
 
 
@@ -200,5 +237,6 @@ def describe_error(exc: ValidationError) -> str:
         if not name:  # a rule across settings: its message names them
             parts.append(error["msg"].removeprefix("Value error, "))
             continue
-        parts.append(f"{name}={_masked(error.get('input'))!r}: {error['msg']}")
+        message = error["msg"].removeprefix("Value error, ")
+        parts.append(f"{name}={_masked(error.get('input'))!r}: {message}")
     return "Invalid configuration: " + "; ".join(parts)

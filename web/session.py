@@ -13,11 +13,10 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 
 from api.auth.caller import account_for
+from api.auth.tokens import SESSION_COOKIE as SESSION_COOKIE
 from api.auth.tokens import Tokens
 from api.deps import StorageDep
 from storage.types import Credentials
-
-SESSION_COOKIE = "session"
 
 
 def secure(request: Request) -> bool:
@@ -30,8 +29,7 @@ async def page_caller(request: Request, storage: StorageDep) -> Credentials | No
     token = request.cookies.get(SESSION_COOKIE)
     account = None
     if token:
-        state = request.app.state
-        account = await account_for(token, state.tokens, state.shared, storage)
+        account = await account_for(request, token, storage)
     request.state.caller = account
     return account
 

@@ -13,10 +13,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from api.auth.admission import admitted
 from api.auth.policy import UNAUTHENTICATED
-from api.auth.tokens import Tokens
 from api.deps import StorageDep
-from api.shared.state import SharedState
 from storage.protocol import Storage
 from storage.types import Credentials
 
@@ -24,24 +23,15 @@ from storage.types import Credentials
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
-async def account_for(
-    token: str, tokens: Tokens, shared: SharedState, storage: Storage
-) -> Credentials | None:
+async def account_for(request: Request, token: str, storage: Storage) -> Credentials | None:
     """The account ``token`` stands for now, or None if it is not valid now.
 
     The one rule for bearer tokens and the pages' session cookie alike: a valid
-    signature and expiry, not logged out, an account that exists and is
-    active, and the token version of its last password change. When reads may
-    come from replicas, the caller's reads from here on see its own writes
-    (``SharedState.admit``; one Redis round trip answers both questions).
+    signature and expiry, not logged out (``api.auth.admission``), an account
+    that exists and is active, and the token version of its last password change.
     """
-    claims = tokens.verify(token)
+    claims = await admitted(request, token)
     if claims is None:
-        return None
-    if shared.round_trips:
-        if not await shared.admit(claims.token_id, claims.user_id):
-            return None
-    elif not shared.admit_here(claims.token_id):
         return None
     account = await storage.credentials.by_id(claims.user_id)
     if account is None or not account.is_active or account.token_version != claims.token_version:
@@ -55,8 +45,7 @@ async def optional_caller(
     """The caller's account, None without a token; 401 for a token that is not valid now."""
     if token is None:
         return None
-    state = request.app.state
-    account = await account_for(token, state.tokens, state.shared, storage)
+    account = await account_for(request, token, storage)
     if account is None:
         raise UNAUTHENTICATED
     return account

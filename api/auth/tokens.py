@@ -22,6 +22,8 @@ from storage.types import Credentials
 ALGORITHM = "HS256"
 TYPE = "access"
 REQUIRED = ["sub", "role", "ver", "typ", "jti", "iat", "exp"]
+SESSION_COOKIE = "session"
+"""The cookie the pages keep their token in (``web.session``)."""
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,14 @@ class Root(BaseModel):
     backend: str
 
 
+class Replica(BaseModel):
+    """A read replica: ``ok`` (read), ``lagging`` (behind the bound) or ``down`` (no answer)."""
+
+    name: str
+    state: Literal["ok", "lagging", "down"]
+    lag_seconds: float | None
+
+
 class Health(BaseModel):
     """``status`` is ``ok`` when the database answered a round trip.
 
@@ -45,6 +53,9 @@ class Health(BaseModel):
     redis: Literal["ok", "unavailable"] | None = None
     """With ``REDIS_URL``: whether Redis answered (without it the service still serves:
     each process then uses its own login counts and logged-out tokens)."""
+    replicas: list[Replica] | None = None
+    """With ``DATABASE_READ_URLS``: each replica as the monitor last saw it. A replica that
+    is down or lagging does not make the service unhealthy: the primary serves its reads."""
 
 
 @router.get("/", response_model=Root)
@@ -71,6 +82,7 @@ async def health(storage: StorageDep, request: Request, response: Response) -> H
     bound = request.app.state.settings.db_timeout + _BACKSTOP_SECONDS
     shared = request.app.state.shared
     redis = await shared.check() if shared.remote is not None else None
+    replicas = [Replica(**vars(replica)) for replica in storage.replicas()] or None
     try:
         async with asyncio.timeout(bound):
             await storage.ping()
@@ -85,5 +97,12 @@ async def health(storage: StorageDep, request: Request, response: Response) -> H
             database=storage.database,
             detail=DATABASE_DOWN,
             redis=redis,
+            replicas=replicas,
         )
-    return Health(status="ok", backend=storage.backend, database=storage.database, redis=redis)
+    return Health(
+        status="ok",
+        backend=storage.backend,
+        database=storage.database,
+        redis=redis,
+        replicas=replicas,
+    )

@@ -136,6 +136,26 @@ class SharedState:
             consistency.track(Consistency(position, partial(self.remember, caller)))
         return True
 
+    def begin(self) -> Consistency | None:
+        """Collect the positions of a request that learns its caller late (a log-in, a sign-up).
+
+        None when reads cannot lag. ``adopt`` then keeps what it saw for the account.
+        """
+        if self.track_for is None:
+            return None
+        context = Consistency()
+        consistency.track(context)
+        return context
+
+    async def adopt(self, context: Consistency | None, user_id: int) -> None:
+        """Keep what ``context`` saw (the primary at a log-in, a sign-up's commit) for ``user_id``.
+
+        So the account's first reads, on any instance, see it exist: a
+        replica that has not replayed the sign-up yet is not read for it.
+        """
+        if context is not None and context.required is not None:
+            await self.remember(caller_key(user_id), context.required)
+
     async def remember(self, caller: str, position: Position) -> None:
         """Keep ``position`` as ``caller``'s newest (Redis, or this process without it)."""
         ttl = self.track_for

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.instrumentation import PoolUsage
+from storage.instrumentation import PoolUsage, ReplicaStatus
 from storage.mongo.categories import MongoCategoryStore
 from storage.mongo.connection import Connection
 from storage.mongo.credentials import MongoCredentialStore
@@ -41,6 +41,7 @@ class MongoStorage:
     def __init__(self, connection: Connection, timeouts: Timeouts | None = None) -> None:
         self._connection = connection
         self.database: str = connection.database
+        self.read_lag_bound: float | None = None
         self.db: Database = connection.db
         """The PyMongo database, for tests and tooling; the API never touches it."""
         self.runner = Runner(
@@ -64,6 +65,10 @@ class MongoStorage:
         """The client's connections, from PyMongo's pool events."""
         pools = self._connection.pools
         return [] if pools is None else [pools.counter.usage()]
+
+    def replicas(self) -> list[ReplicaStatus]:
+        """Secondaries are PyMongo's to choose and watch; none are listed here."""
+        return []
 
     async def close(self) -> None:
         """Close the client's connections (and stop an embedded stand-in)."""

@@ -31,7 +31,8 @@ class SqlCredentialStore:
     async def by_login(self, login: str) -> Credentials | None:
         key = fold(login.strip())
         statement = CREDENTIALS.where(or_(USERS.c.username_key == key, USERS.c.email_key == key))
-        async with self._db.read() as conn:
+        # From the primary: an account signed up a moment ago can log in.
+        async with self._db.read(fresh=True) as conn:
             row = (await conn.execute(statement.limit(1))).mappings().first()
         return None if row is None else Credentials.model_validate(row)
 

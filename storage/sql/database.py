@@ -6,17 +6,23 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from typing import Any, TypeVar
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, nullcontext
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.errors import StorageError, Unavailable
+from storage import consistency
+from storage.consistency import UNKNOWN
+from storage.errors import StorageError, TimedOut, Unavailable
 from storage.sql.engine import SQLITE_WRITE
 from storage.sql.errors import is_transient, translate_errors
+from storage.sql.failover import FailoverConnection
 from storage.sql.queries import binary
 from storage.timeouts import Timeouts
+
+if TYPE_CHECKING:
+    from storage.sql.replication import Replication
 
 T = TypeVar("T")
 RETRY_SECONDS = 5.0
@@ -33,13 +39,19 @@ class Database:
     """
 
     def __init__(
-        self, engine: AsyncEngine, read_engine: AsyncEngine, timeouts: Timeouts | None = None
+        self,
+        engine: AsyncEngine,
+        read_engine: AsyncEngine,
+        timeouts: Timeouts | None = None,
+        replication: Replication | None = None,
     ) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._read_engine = read_engine
         self.timeouts = timeouts or Timeouts()
+        self.replication = replication
+        """Replicas or Galera (``storage.sql.replication``); None for one server."""
         # SQLite has one writer at a time. Left to themselves, this process's
         # writers would all wait in SQLite's busy handler, which polls rather
         # than queues: under load some wait past the busy timeout while later
@@ -50,15 +62,46 @@ class Database:
         )
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
+    async def read(self, *, fresh: bool = False) -> AsyncIterator[AsyncConnection]:
         """A connection for queries, on the autocommit engine.
 
         Reads use Core statements, not the ORM: a point read costs a third of
         the CPU without the identity map and unit of work it does not need.
+
+        With replicas, the ``ReadRouter`` picks the server (no round trip: see
+        ``storage.sql.replicas``): a replica that has replayed what the request
+        requires (``storage.consistency``), else the primary. ``fresh`` reads
+        must see every committed write (a log-in, explaining a refused write):
+        they go to the primary, and note where it stood for the request.
         """
+        if self.replication is None:
+            with translate_errors():
+                async with self.deadline(), self._read_engine.connect() as conn:
+                    yield conn
+            return
+        router = self.replication.router
+        context = consistency.current()
+        if fresh:
+            target = router.fresh
+        else:
+            target = router.choose(context.required if context is not None else None)
         with translate_errors():
-            async with self.deadline(), self._read_engine.connect() as conn:
-                yield conn
+            async with self.deadline(), AsyncExitStack() as stack:
+                if target.is_primary:
+                    yield await stack.enter_async_context(target.executor.connect())
+                else:
+                    try:
+                        with translate_errors():
+                            conn = await stack.enter_async_context(target.executor.connect())
+                    except TimedOut:
+                        raise
+                    except Unavailable:  # the replica stopped since the monitor's last look
+                        router.failed(target)
+                        yield await stack.enter_async_context(router.fresh.executor.connect())
+                    else:
+                        yield cast(AsyncConnection, FailoverConnection(conn, target, router, stack))
+            if fresh and context is not None:
+                context.noted(await self.replication.primary_position())
 
     def deadline(self) -> asyncio.Timeout:
         """The bound on one operation; past it the operation is cancelled (``TimeoutError``).
@@ -89,6 +132,25 @@ class Database:
                 await session.connection(execution_options={SQLITE_WRITE: True})
                 yield session
                 await session.commit()
+                if self.replication is not None:
+                    await self._committed()
+
+    async def _committed(self) -> None:
+        """Report where the primary stands after a commit, to the request's ``Consistency``.
+
+        The caller's later reads (on any instance) then require it. If the
+        primary cannot say, the write stands all the same: the caller's reads
+        go to the primary until the position would no longer matter.
+        """
+        context = consistency.current()
+        if context is None:
+            return
+        assert self.replication is not None
+        try:
+            position = await self.replication.primary_position()
+        except Unavailable:
+            position = UNKNOWN
+        await context.wrote(position)
 
     async def transaction(
         self,

@@ -50,7 +50,7 @@ class SqlUserStore:
     async def _taken(self, email_key: str | None, user_id: int | None = None) -> str:
         """Which login a conflict was about, by one rule on every store (email first)."""
         found = select(UserRow.id).where(UserRow.email_key == email_key, UserRow.id != user_id)
-        async with self._db.read() as conn:
+        async with self._db.read(fresh=True) as conn:  # the row that refused ours is new
             email_taken = (await conn.execute(found)).first() is not None
         return login_taken(email_taken)
 

@@ -10,16 +10,24 @@ from __future__ import annotations
 import os
 
 ENABLING = {
-    "test_shared_state.py": "TEST_REDIS_URL",
+    "test_shared_state.py": ("TEST_REDIS_URL",),
+    "test_postgres_replicas.py": ("TEST_POSTGRES_URL", "TEST_REDIS_URL"),
 }
-"""Module -> the variable that says the machine has that server (and its binaries)."""
+"""Module -> the variables that say the machine has those servers (and their binaries)."""
+
+
+def _missing(module: str) -> list[str]:
+    return [variable for variable in ENABLING[module] if not os.environ.get(variable)]
 
 
 def left_out() -> list[str]:
-    """The modules whose variable is not set."""
-    return [module for module, variable in ENABLING.items() if not os.environ.get(variable)]
+    """The modules missing a variable."""
+    return [module for module in ENABLING if _missing(module)]
 
 
 def header() -> list[str]:
-    """One report-header line per module left out, naming the variable."""
-    return [f"scale-out tests left out: {m} ({ENABLING[m]} is not set)" for m in left_out()]
+    """One report-header line per module left out, naming what is not set."""
+    return [
+        f"scale-out tests left out: {module} ({', '.join(_missing(module))} not set)"
+        for module in left_out()
+    ]
