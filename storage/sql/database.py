@@ -17,7 +17,7 @@ from storage.consistency import UNKNOWN
 from storage.errors import StorageError, TimedOut, Unavailable
 from storage.sql.engine import SQLITE_WRITE
 from storage.sql.errors import is_transient, translate_errors
-from storage.sql.failover import FailoverConnection
+from storage.sql.failover import FailoverConnection, replica_connection
 from storage.sql.queries import binary
 from storage.timeouts import Timeouts
 
@@ -92,7 +92,7 @@ class Database:
                 else:
                     try:
                         with translate_errors():
-                            conn = await stack.enter_async_context(target.executor.connect())
+                            conn = await replica_connection(target.executor, stack)
                     except TimedOut:
                         raise
                     except Unavailable:  # the replica stopped since the monitor's last look

@@ -13,14 +13,35 @@ again: it would be as slow on the primary.
 
 from __future__ import annotations
 
+import contextlib
 from contextlib import AsyncExitStack
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.errors import TimedOut, Unavailable
 from storage.sql.errors import translate_errors
 from storage.sql.replicas import ReadRouter, ReadTarget
+
+
+async def replica_connection(engine: AsyncEngine, stack: AsyncExitStack) -> AsyncConnection:
+    """A connection to a replica, closed with ``stack``, where a failing close is no error.
+
+    Closing returns the connection to the pool, which can cost a round trip
+    (asyncmy sends a ROLLBACK even in autocommit mode): a replica that went
+    away after answering must not turn the answer into a 503.
+    """
+    conn = await engine.connect().start()
+    stack.push_async_callback(_close_quietly, conn)
+    return conn
+
+
+async def _close_quietly(conn: AsyncConnection) -> None:
+    # A close that fails has closed all the same: SQLAlchemy invalidated the
+    # connection (the pool opens a new one); the read's answer stands.
+    with contextlib.suppress(SQLAlchemyError, OSError, TimeoutError):
+        await conn.close()
 
 
 class FailoverConnection:

@@ -161,10 +161,10 @@ class ReplicaMonitor:
         target.position = replayed
         caught_up = self.history.caught_up_at(replayed)
         if caught_up is None:  # behind everything sampled since it was last caught up
-            target.lag = None
+            target.caught_up_at = None
             target.readable_until = 0.0
         else:
-            target.lag = max(0.0, now - caught_up)
+            target.caught_up_at = caught_up
             target.readable_until = caught_up + self.max_lag
         readable = now < target.readable_until
         if was_readable and not readable:
@@ -178,7 +178,7 @@ class ReplicaMonitor:
         if target.up:
             logger.warning("replica %s did not answer: %s", target.name, _line(exc))
         target.up = False
-        target.lag = None
+        target.caught_up_at = None
         target.readable_until = 0.0
 
 

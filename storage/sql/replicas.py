@@ -42,8 +42,9 @@ class ReadTarget[T]:
     """The last probe answered (and no read failed since)."""
     position: Position | None = None
     """What it had replayed at the last probe."""
-    lag: float | None = None
-    """Seconds behind the primary at the last probe (an upper bound); None if unknown."""
+    caught_up_at: float | None = None
+    """``time.monotonic()`` when the primary last stood where this replica now is: its lag
+    is at most the time since. None if unknown (down, or behind all the monitor has seen)."""
     readable_until: float = 0.0
     """``time.monotonic()`` until which its lag stays within the bound (if it replays nothing)."""
 

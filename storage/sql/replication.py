@@ -163,13 +163,15 @@ def describe(url: str) -> str:
 
 
 def _status(replica: ReadTarget[Any]) -> ReplicaStatus:
+    now = time.monotonic()
     if not replica.up:
         state = "down"
-    elif time.monotonic() >= replica.readable_until:
+    elif now >= replica.readable_until:
         state = "lagging"
     else:
         state = "ok"
-    lag = None if replica.lag is None else round(replica.lag, 3)
+    caught_up = replica.caught_up_at
+    lag = None if caught_up is None else round(max(0.0, now - caught_up), 3)
     return ReplicaStatus(replica.name, state, lag)
 
 

@@ -1,10 +1,12 @@
-"""PostgreSQL read replicas, on a private primary and streaming replica this module starts.
+"""Read replicas on a private primary and replica of each engine, which this module starts.
 
-Two real API instances (``python -m api serve`` on two ports) share the
-primary, the replica (``DATABASE_READ_URLS``) and a private Redis, as two
-instances behind a load balancer would. The replica's own statistics say
-which reads reached it; pausing its replay (``pg_wal_replay_pause()``) makes
-it stale on purpose.
+PostgreSQL: ``initdb`` + ``pg_basebackup -R``, a streaming replica; MariaDB: two
+``mariadbd --no-defaults``, the replica following the primary's GTIDs. Two
+real API instances (``python -m api serve`` on two ports) share the primary,
+the replica (``DATABASE_READ_URLS``) and a private Redis, as two instances
+behind a load balancer would. The replica's own statistics say which reads
+reached it; pausing its replay (``pg_wal_replay_pause()``, ``STOP SLAVE
+SQL_THREAD``) makes it stale on purpose.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import httpx
 import pytest
 
 from tests.accounts import PASSWORD, sign_up_body
-from tests.faults.servers import PrivatePostgres
 from tests.scaleout.http import (
     INSTANCE_ENV,
     eventually,
@@ -28,56 +29,44 @@ from tests.scaleout.http import (
     sign_up,
     token,
 )
-from tests.scaleout.instances import ServedInstance, migrate, served
+from tests.scaleout.instances import ServedInstance, served
 from tests.scaleout.instances import instance as in_process
-from tests.scaleout.postgres_replica import PostgresStandby, scans
 from tests.scaleout.redis_server import PrivateRedis
+from tests.scaleout.replica_pairs import ENGINES, Replicated, start
 
 pytestmark = pytest.mark.replication
 
-Servers = tuple[PrivatePostgres, PostgresStandby]
 
-
-@pytest.fixture(scope="module")
-def servers() -> Iterator[Servers]:
-    """A migrated primary and its streaming replica."""
-    primary = PrivatePostgres()
-    standby = None
+@pytest.fixture(scope="module", params=ENGINES)
+def servers(request: pytest.FixtureRequest) -> Iterator[Replicated]:
+    """A migrated primary and its replica, of each engine this run has."""
+    replicated = start(request.param)
     try:
-        primary.start()
-        primary.create_database()
-        migrate({"DATABASE_URL": primary.url})
-        standby = PostgresStandby(primary)
-        standby.start()
-        yield primary, standby
+        yield replicated
     finally:
-        if standby is not None:
-            standby.destroy()
-        primary.destroy()
+        replicated.destroy()
 
 
 @pytest.fixture
-def standby(servers: Servers) -> Iterator[PostgresStandby]:
-    """The replica, replaying and running, and caught up, before and after each test."""
-    _, replica = servers
-    _ready(replica)
-    yield replica
-    _ready(replica)
+def standby(servers: Replicated) -> Iterator[Replicated]:
+    """The pair with its replica running, replaying and caught up, before and after each test."""
+    _ready(servers)
+    yield servers
+    _ready(servers)
 
 
-def _ready(replica: PostgresStandby) -> None:
-    if not replica.running():
-        replica.start()
-    replica.resume_replay()
-    eventually(replica.caught_up, "the replica catching up")
+def _ready(servers: Replicated) -> None:
+    if not servers.replica_running():
+        servers.start_replica()
+    servers.resume_replay()
+    eventually(servers.caught_up, "the replica catching up")
 
 
-def _env(servers: Servers, redis: PrivateRedis, max_lag: float) -> dict[str, str]:
-    primary, replica = servers
+def _env(servers: Replicated, redis: PrivateRedis, max_lag: float) -> dict[str, str]:
     return {
         **INSTANCE_ENV,
-        "DATABASE_URL": primary.url,
-        "DATABASE_READ_URLS": replica.url,
+        "DATABASE_URL": servers.primary_url,
+        "DATABASE_READ_URLS": servers.replica_url,
         "DATABASE_READ_MAX_LAG": str(max_lag),
         "REDIS_URL": redis.url,
     }
@@ -85,33 +74,32 @@ def _env(servers: Servers, redis: PrivateRedis, max_lag: float) -> dict[str, str
 
 @pytest.fixture(scope="module")
 def pair(
-    servers: Servers, redis_server: PrivateRedis, tmp_path_factory: pytest.TempPathFactory
+    servers: Replicated, redis_server: PrivateRedis, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[list[ServedInstance]]:
     """Instances A and B with a lag bound no test reaches (a minute)."""
-    folder = tmp_path_factory.mktemp("pg-pair")
+    folder = tmp_path_factory.mktemp("pair")
     with served(2, _env(servers, redis_server, 60), folder) as instances:
         yield instances
 
 
 def test_reads_reach_the_replica_and_writes_the_primary(
-    servers: Servers, standby: PostgresStandby, pair: list[ServedInstance]
+    standby: Replicated, pair: list[ServedInstance]
 ) -> None:
-    primary, _ = servers
     a, b = pair
     user = sign_up(a.url)
     eventually(standby.caught_up, "the sign-up reaching the replica")
-    on_primary, on_replica = scans(primary.port, "users"), scans(standby.port, "users")
+    on_primary, on_replica = standby.reads(False, "users"), standby.reads(True, "users")
     for instance in (a, b) * 10:
         response = httpx.get(f"{instance.url}/users/{user['id']}", timeout=10)
         assert response.status_code == 200 and response.json()["id"] == user["id"]
-    eventually(lambda: scans(standby.port, "users") >= on_replica + 20, "20 reads counted")
+    eventually(lambda: standby.reads(True, "users") >= on_replica + 20, "20 reads counted")
     # Statistics arrive a little late, but nothing else read users on the primary.
-    assert scans(primary.port, "users") < on_primary + 20
+    assert standby.reads(False, "users") < on_primary + 20
     assert replica_states(a.url) == replica_states(b.url) == ["ok"]
 
 
 def test_a_caller_reads_its_writes_on_every_instance_while_replay_is_paused(
-    standby: PostgresStandby, pair: list[ServedInstance]
+    standby: Replicated, pair: list[ServedInstance]
 ) -> None:
     a, b = pair
     user = sign_up(a.url)
@@ -151,7 +139,7 @@ def test_a_caller_reads_its_writes_on_every_instance_while_replay_is_paused(
 
 
 def test_cursors_stay_valid_whichever_instance_serves_the_next_page(
-    standby: PostgresStandby, pair: list[ServedInstance]
+    standby: Replicated, pair: list[ServedInstance]
 ) -> None:
     a, b = pair
     for _ in range(3):
@@ -185,10 +173,10 @@ def test_logins_throttle_and_log_outs_hold_across_instances(pair: list[ServedIns
 
 
 def test_a_replica_behind_the_lag_bound_is_not_read(
-    servers: Servers, standby: PostgresStandby, redis_server: PrivateRedis, tmp_path: Path
+    standby: Replicated, redis_server: PrivateRedis, tmp_path: Path
 ) -> None:
-    env = {**_env(servers, redis_server, 1), "METRICS_ENABLED": "true"}
-    name = f"127.0.0.1:{standby.port}/app"
+    env = {**_env(standby, redis_server, 1), "METRICS_ENABLED": "true"}
+    name = standby.replica_name
     with served(1, env, tmp_path) as (api,):
         eventually(lambda: replica_states(api.url) == ["ok"], "the replica in use")
         assert f'db_replica_up{{replica="{name}"}} 1.0' in httpx.get(f"{api.url}/metrics").text
@@ -208,7 +196,7 @@ def test_a_replica_behind_the_lag_bound_is_not_read(
 
 
 def test_a_stopped_replica_costs_no_error_and_is_read_again_once_back(
-    standby: PostgresStandby, pair: list[ServedInstance]
+    standby: Replicated, pair: list[ServedInstance]
 ) -> None:
     a, b = pair
     user = sign_up(a.url)
@@ -226,7 +214,7 @@ def test_a_stopped_replica_costs_no_error_and_is_read_again_once_back(
         reader.start()
     try:
         eventually(lambda: len(statuses) > 20, "reads before the stop")
-        standby.stop("fast")
+        standby.stop_replica()
         eventually(lambda: replica_states(a.url) == ["down"], "A seeing the replica down")
         eventually(lambda: replica_states(b.url) == ["down"], "B seeing the replica down")
         during = len(statuses)
@@ -237,12 +225,12 @@ def test_a_stopped_replica_costs_no_error_and_is_read_again_once_back(
             reader.join()
     assert set(statuses) == {200}, sorted(set(statuses))
 
-    standby.start()
+    standby.start_replica()
     eventually(lambda: replica_states(a.url) == replica_states(b.url) == ["ok"], "replica back")
-    before = scans(standby.port, "users")
+    before = standby.reads(True, "users")
     for instance in (a, b) * 5:
         assert httpx.get(f"{instance.url}/users/{user['id']}", timeout=10).status_code == 200
-    eventually(lambda: scans(standby.port, "users") >= before + 10, "reads reaching it again")
+    eventually(lambda: standby.reads(True, "users") >= before + 10, "reads reaching it again")
 
 
 async def _in_own_context(request: Awaitable[httpx.Response]) -> httpx.Response:
@@ -255,11 +243,8 @@ async def _awaited(request: Awaitable[httpx.Response]) -> httpx.Response:
 
 
 @pytest.mark.anyio
-async def test_one_instance_without_redis_keeps_positions_itself(
-    servers: Servers, standby: PostgresStandby
-) -> None:
-    primary, replica = servers
-    settings = {"database_url": primary.url, "database_read_urls": replica.url}
+async def test_one_instance_without_redis_keeps_positions_itself(standby: Replicated) -> None:
+    settings = {"database_url": standby.primary_url, "database_read_urls": standby.replica_url}
     async with in_process(**settings, database_read_max_lag=60) as (app, api):
         assert app.state.shared.remote is None
         body = sign_up_body("grace@example.com")
