@@ -12,6 +12,7 @@ import os
 ENABLING = {
     "test_shared_state.py": ("TEST_REDIS_URL",),
     "test_replicas.py": ("TEST_REDIS_URL",),
+    "test_galera.py": ("TEST_MYSQL_URL", "TEST_REDIS_URL"),
 }
 """Module -> the variables that say the machine has those servers (and their binaries)."""
 ENGINES = {"postgres": "TEST_POSTGRES_URL", "mariadb": "TEST_MYSQL_URL"}

@@ -36,9 +36,9 @@ def log_in(base: str, login: str, password: str = PASSWORD) -> httpx.Response:
     return httpx.post(f"{base}/auth/token", data=form, timeout=10)
 
 
-def token(base: str, login: str) -> dict[str, str]:
+def token(base: str, login: str, password: str = PASSWORD) -> dict[str, str]:
     """The bearer header of a fresh token for ``login``."""
-    response = log_in(base, login)
+    response = log_in(base, login, password)
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
