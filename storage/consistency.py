@@ -97,21 +97,29 @@ class Consistency:
     new position for the caller's next requests (None: nobody to keep it for).
     """
 
-    __slots__ = ("record", "required")
+    __slots__ = ("_unrecorded", "record", "required")
 
     def __init__(self, required: Position | None = None, record: Record | None = None) -> None:
         self.required = required
         self.record = record
+        self._unrecorded: Position | None = None
 
     def noted(self, position: Position) -> None:
-        """A write of this request committed at ``position``: later reads in it must see it."""
+        """This request saw the primary at ``position`` (its write committed there, or a
+        fresh read): later reads in it must see it, and ``flush`` keeps it for the caller."""
         self.required = position.merged(self.required)
+        self._unrecorded = position.merged(self._unrecorded)
+
+    async def flush(self) -> None:
+        """Keep what was ``noted`` since the last flush for the caller's next requests."""
+        position, self._unrecorded = self._unrecorded, None
+        if position is not None and self.record is not None:
+            await self.record(position)
 
     async def wrote(self, position: Position) -> None:
-        """``noted``, then keep the position for the caller's next requests."""
+        """A write committed at ``position``: ``noted``, then ``flush``."""
         self.noted(position)
-        if self.record is not None:
-            await self.record(position)
+        await self.flush()
 
 
 _current: ContextVar[Consistency | None] = ContextVar("storage_consistency", default=None)

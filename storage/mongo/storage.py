@@ -41,12 +41,13 @@ class MongoStorage:
     def __init__(self, connection: Connection, timeouts: Timeouts | None = None) -> None:
         self._connection = connection
         self.database: str = connection.database
-        self.read_lag_bound: float | None = None
         self.db: Database = connection.db
         """The PyMongo database, for tests and tooling; the API never touches it."""
         self.runner = Runner(
             connection.client, connection.db, timeouts, standin_server=connection.is_standin
         )
+        self.read_lag_bound: float | None = self.runner.lag_bound
+        """Set when ``readPreference`` lets reads go to secondaries (``storage.mongo.causal``)."""
         self.users: UserStore = MongoUserStore(self.runner)
         self.posts: PostStore = MongoPostStore(self.runner)
         self.tags: TagStore = MongoTagStore(self.runner)
