@@ -38,20 +38,14 @@ class SqlUserStore:
 
     async def create(self, data: NewUser) -> User:
         now = utc_now()
-        fields = {**USERS.with_keys(data.model_dump()), "created_at": now, "updated_at": now}
-
-        async def insert(session: AsyncSession) -> User:
-            # A fresh row per attempt: a retried attempt (a deadlock; on Galera a
-            # sign-up certified against the same email on another node) starts clean.
-            row = UserRow(**fields)
-            session.add(row)
-            await session.flush()
-            return User.model_validate(row)
-
+        row = UserRow(**USERS.with_keys(data.model_dump()), created_at=now, updated_at=now)
         try:
-            return await self._db.transaction(insert)
+            async with self._db.write() as session:
+                session.add(row)
+                await session.flush()
         except Conflict:
             raise Conflict(await self._taken(fold(data.email))) from None
+        return User.model_validate(row)
 
     async def _taken(self, email_key: str | None, user_id: int | None = None) -> str:
         """Which login a conflict was about, by one rule on every store (email first)."""
