@@ -21,10 +21,10 @@ async def get_storage(request: Request) -> Storage:
     must see its caller's writes whether or not the route asks who is
     calling: its token is admitted here, before the first read.
     """
-    state = request.app.state
-    if state.shared.track_for is not None:
+    storage = cast(Storage, request.app.state.storage)
+    if storage.read_lag_bound is not None:
         await track_caller(request)
-    return cast(Storage, state.storage)
+    return storage
 
 
 StorageDep = Annotated[Storage, Depends(get_storage)]

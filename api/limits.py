@@ -1,8 +1,8 @@
 """Refuse request bodies above a size limit before anything reads them into memory.
 
 FastAPI's own ``max_body_size`` answers a declared oversize body with a plain
-text "Content Too Large"; this keeps the API's ``{"detail": ...}`` shape and
-says what the limit is. An upload route may take more (``Allowance``: a
+text "Content Too Large"; these keep the API's ``{"detail": ...}`` shape and
+say what the limit is. An upload route may take more (``Allowance``: a
 picture upload takes ``PICTURE_MAX_BYTES`` plus the multipart framing) while
 every other route keeps ``MAX_BODY_BYTES``. A body refused by its declared
 length is answered before any route takes it, so whoever installs the limit
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from fastapi import HTTPException
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 Refusal = Callable[[Scope, str], Response | None]
 """Another answer to a refused request (its scope, the message), or None for the JSON one."""
@@ -35,64 +35,52 @@ class Allowance:
     message: str
 
 
-class BodySizeLimit:
-    """ASGI middleware: a body over ``max_bytes`` gets 413, whether announced or streamed."""
+class BodyLimits:
+    """How large a request body may be, per route: ``api.edge.Edge`` applies it.
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        max_bytes: int,
-        allowances: Sequence[Allowance] = (),
-        refusal: Refusal | None = None,
-    ) -> None:
-        self.app = app
+    A body announced over the limit (``Content-Length``) is refused before any
+    route runs; one streamed past it (chunked) is refused as it arrives.
+    """
+
+    def __init__(self, max_bytes: int, allowances: Sequence[Allowance] = ()) -> None:
         self.max_bytes = max_bytes
         self.allowances = tuple(allowances)
-        self.refusal = refusal
+        self._default = f"Request body too large: the limit is {max_bytes} bytes"
 
-    def _limit(self, scope: Scope) -> tuple[int, str]:
-        """The largest body this request may send, and what a 413 says."""
+    def limit_for(self, method: str, path: str) -> tuple[int, str]:
+        """The largest body a request may send, and what its 413 says."""
         for allowance in self.allowances:
-            if scope["method"] == allowance.method and allowance.path.fullmatch(scope["path"]):
+            if method == allowance.method and allowance.path.fullmatch(path):
                 return allowance.max_bytes, allowance.message
-        return self.max_bytes, f"Request body too large: the limit is {self.max_bytes} bytes"
+        return self.max_bytes, self._default
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        max_bytes, refusal = self._limit(scope)
-        declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > max_bytes:
-            page = self.refusal(scope, refusal) if self.refusal else None
-            if page is not None:
-                page.headers["connection"] = "close"
-                await page(scope, receive, send)
-                return
-            await self._refuse(send, refusal)
-            return
 
-        received = 0
+def counting(receive: Receive, max_bytes: int, message: str) -> Receive:
+    """``receive`` that raises a 413 once more than ``max_bytes`` of body have arrived.
 
-        async def counting_receive() -> Message:
-            # A body without Content-Length (chunked) is counted as it streams;
-            # FastAPI turns this HTTPException into the same 413 response.
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > max_bytes:
-                    raise HTTPException(status_code=413, detail=refusal)
-            return message
+    FastAPI turns the ``HTTPException`` into the same 413 a declared length gets.
+    """
+    received = 0
 
-        await self.app(scope, counting_receive, send)
+    async def counting_receive() -> Message:
+        nonlocal received
+        event = await receive()
+        if event["type"] == "http.request":
+            received += len(event.get("body", b""))
+            if received > max_bytes:
+                raise HTTPException(status_code=413, detail=message)
+        return event
 
-    async def _refuse(self, send: Send, message: str) -> None:
-        body = json.dumps({"detail": message}).encode()
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+    return counting_receive
+
+
+async def refuse(send: Send, message: str) -> None:
+    """Send the JSON 413 for a body refused before routing (the connection is closed)."""
+    body = json.dumps({"detail": message}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

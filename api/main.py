@@ -10,14 +10,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 
 from api.auth.passwords import Passwords
 from api.auth.throttle import LoginThrottle
 from api.auth.tokens import Tokens
+from api.edge import Edge
 from api.errors import install_error_handlers
-from api.limits import BodySizeLimit
-from api.methods import MethodNotAllowed
-from api.observability.requests import RequestObservability
+from api.limits import BodyLimits
+from api.methods import MethodTable
 from api.openapi import install_openapi
 from api.pagination import Cursors
 from api.routers import (
@@ -36,7 +37,7 @@ from api.shared.state import SharedState
 from storage.factory import open_storage
 from web import install_pages
 from web import pictures as page_pictures
-from web.errors import refusal_page
+from web.errors import crash_page, refusal_page
 
 logger = logging.getLogger("api")
 POSITION_MARGIN_SECONDS = 2.0
@@ -95,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             shared.track_for = storage.read_lag_bound + POSITION_MARGIN_SECONDS
             for replica in storage.replicas():
                 logger.info("read replica %s: %s", replica.name, replica.state)
+        if shared.round_trips:
+            tokens.shared = shared  # admitting a token asks Redis, or looks up a position
         sampler = None
         if metrics is not None:
             sampler = asyncio.create_task(sample_pools(storage, metrics))
@@ -113,50 +116,57 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await storage.close()
             await shared.close()
 
+    # FastAPI looks for configured OpenTelemetry providers on every request
+    # unless told there are none to look for.
+    off: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
     app = FastAPI(
         title="Dual-store API",
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        telemetry=None if settings.opentelemetry else off,
     )
     app.state.settings = settings
     app.state.metrics = metrics
     key = settings.signing_key()  # InsecureSecret in production without a good key
     app.state.cursors = Cursors(key.encode())
-    app.state.tokens = Tokens(key, settings.access_token_minutes)
-    app.state.passwords = Passwords(
-        settings.password_hash_memory_kib, settings.password_hash_time_cost
-    )
     redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
     # Built here (no I/O: the client connects on first use); closed by the lifespan.
     shared = app.state.shared = SharedState(redis_url)
+    tokens = app.state.tokens = Tokens(
+        key, settings.access_token_minutes, denied=shared.revocations.ids
+    )
+    app.state.passwords = Passwords(
+        settings.password_hash_memory_kib, settings.password_hash_time_cost
+    )
     app.state.login_throttle = LoginThrottle(
         settings.login_max_failures,
         settings.login_window_seconds,
         shared=shared if redis_url else None,
     )
     install_error_handlers(app)
-    install_pages(app, key)
-    app.add_middleware(
-        BodySizeLimit,
-        max_bytes=settings.max_body_bytes,
+    limits = BodyLimits(
+        settings.max_body_bytes,
         allowances=[
             pictures.upload_allowance(settings.picture_max_bytes),
             page_pictures.upload_allowance(settings.picture_max_bytes),
         ],
-        refusal=refusal_page,
     )
-    app.add_middleware(MethodNotAllowed, openapi_paths=lambda: app.openapi()["paths"])
-    # Added last, so it is the outermost of the app's middleware: it sees every
-    # response (a 413 included) and every unhandled error.
     app.add_middleware(
-        RequestObservability,
+        Edge,
+        methods=lambda: MethodTable(app.openapi()["paths"]),
+        limits=limits,
         access_log=settings.access_log,
         server_timing=settings.server_timing,
         metrics=metrics,
+        refusal=refusal_page,
+        crash=crash_page,
     )
-    for module in (meta, auth, users, posts, tags, categories, products, orders, pictures):
+    # The routers are tried in this order: the most requested first, then the
+    # pages; each refuses a path that is not its own at once (``api.routing``).
+    for module in (users, posts, products, categories, tags, orders, pictures, auth, meta):
         app.include_router(module.router)
+    install_pages(app, key)
     if metrics is not None:
         add_metrics_route(app, metrics, settings.metrics_token)
     install_openapi(app)

@@ -1,4 +1,4 @@
-"""405 Method Not Allowed, decided the way the OpenAPI document reads.
+"""Which methods a path takes, decided the way the OpenAPI document reads; HEAD for every GET.
 
 Starlette answers a method a path does not take with the ``Allow`` list of the
 first route whose path matched, which is one of several routes sharing that
@@ -6,20 +6,23 @@ path (``GET /users/{id}``, ``PATCH ...``, ``DELETE ...``). And a method a
 concrete path lacks (``PATCH /users/search``) falls through to a templated path
 that has it (``PATCH /users/{user_id}``), which then fails on ``"search"`` as
 an id. OpenAPI's rule is that a concrete path is matched before a templated
-one. This middleware applies it: it finds the documented path a request is for,
-and if that path does not take the method, answers 405 listing exactly the
-methods it does take. Everything else goes on to the router unchanged.
+one. ``MethodTable`` applies it: it finds the documented path a request is for,
+and if that path does not take the method, ``api.edge.Edge`` answers 405
+listing exactly the methods it does take.
+
+HEAD is answered wherever GET is (RFC 9110 9.3.2): the same status and
+headers, no body. The document lists it beside each GET (``api.openapi``).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Send
 
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 _PARAMETER = re.compile(r"\{[^}/]+\}")
@@ -29,6 +32,7 @@ _PARAMETER = re.compile(r"\{[^}/]+\}")
 class DocumentedPath:
     """One path of the OpenAPI document and the methods it takes."""
 
+    template: str
     pattern: re.Pattern[str]
     parameters: int
     allow: tuple[str, ...]
@@ -37,13 +41,12 @@ class DocumentedPath:
     def compile(cls, template: str, operations: Mapping[str, Any]) -> DocumentedPath:
         """``/users/{user_id}`` matches one non-empty segment where the parameter is.
 
-        ``allow`` is the documented methods, no more: FastAPI's routes answer
-        HEAD only where it is declared, so it is not added for GET.
+        ``allow`` is the documented methods, no more.
         """
         literals = _PARAMETER.split(template)
         pattern = "[^/]+".join(re.escape(literal) for literal in literals)
         allow = tuple(key.upper() for key in operations if key in HTTP_METHODS)
-        return cls(re.compile(f"^{pattern}$"), len(literals) - 1, allow)
+        return cls(template, re.compile(f"^{pattern}$"), len(literals) - 1, allow)
 
 
 def documented_paths(openapi_paths: Mapping[str, Mapping[str, Any]]) -> list[DocumentedPath]:
@@ -52,36 +55,38 @@ def documented_paths(openapi_paths: Mapping[str, Mapping[str, Any]]) -> list[Doc
     return sorted(paths, key=lambda path: path.parameters)
 
 
-class MethodNotAllowed:
-    """ASGI middleware: a documented path with a method it does not take gets a full 405."""
-
-    def __init__(
-        self, app: ASGIApp, openapi_paths: Callable[[], Mapping[str, Mapping[str, Any]]]
-    ) -> None:
-        self.app = app
-        self._openapi_paths = openapi_paths
-        self._paths: list[DocumentedPath] | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            if self._paths is None:  # the routes are all known by the first request
-                self._paths = documented_paths(self._openapi_paths())
-            path = _route_path(scope)
-            documented = next((p for p in self._paths if p.pattern.match(path)), None)
-            if documented is not None and scope["method"] not in documented.allow:
-                await _refuse(send, documented.allow)
-                return
-        await self.app(scope, receive, send)
+def _first_segment(path: str) -> str:
+    return path[1:].partition("/")[0]
 
 
-def _route_path(scope: Scope) -> str:
-    # The path the router matches: without the root path a proxy may have mounted us under.
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    return path[len(root) :] if root and path.startswith(root) else path
+class MethodTable:
+    """The documented paths, indexed by their first segment so a lookup tries a handful."""
+
+    def __init__(self, openapi_paths: Mapping[str, Mapping[str, Any]]) -> None:
+        self._by_segment: dict[str, list[DocumentedPath]] = {}
+        templated_first: list[DocumentedPath] = []
+        for path in documented_paths(openapi_paths):
+            segment = _first_segment(path.template)
+            if _PARAMETER.search(segment):
+                templated_first.append(path)
+            else:
+                self._by_segment.setdefault(segment, []).append(path)
+        # A path whose first segment is a parameter could match any first segment.
+        for paths in self._by_segment.values():
+            paths.extend(templated_first)
+        self._templated_first = templated_first
+
+    def allow(self, path: str) -> tuple[str, ...] | None:
+        """The methods ``path`` takes, or None if no documented path matches it."""
+        candidates = self._by_segment.get(_first_segment(path), self._templated_first)
+        for documented in candidates:
+            if documented.pattern.match(path):
+                return documented.allow
+        return None
 
 
-async def _refuse(send: Send, allow: tuple[str, ...]) -> None:
+async def refuse(send: Send, allow: tuple[str, ...]) -> None:
+    """Send the 405 that lists the methods the path takes."""
     body = json.dumps({"detail": "Method Not Allowed"}, separators=(",", ":")).encode()
     headers = [
         (b"allow", ", ".join(allow).encode()),

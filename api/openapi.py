@@ -9,11 +9,16 @@ service answers:
 - every query parameter may be sent empty, meaning absent (``api.strict_route``):
   ``allowEmptyValue``;
 - a partial update (``storage.types.common.Patch``) refuses ``null`` except for
-  the fields it names as ``nullable``, so the others' schemas do not offer it.
+  the fields it names as ``nullable``, so the others' schemas do not offer it;
+- every GET also answers HEAD (``api.methods``): the same status and headers,
+  no body, documented as an operation of its own;
+- a GET that may answer 304 takes ``If-None-Match`` (``api.conditional``:
+  decided for all of them in one place, so no route declares the header).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,10 +63,39 @@ def complete(document: OpenAPI) -> None:
         for parameter in operation.get("parameters", []):
             if parameter.get("in") == "query":
                 parameter["allowEmptyValue"] = True
+    for path_item in document.get("paths", {}).values():
+        get = path_item.get("get")
+        if get is None:
+            continue
+        if "304" in get.get("responses", {}):
+            get.setdefault("parameters", []).append(IF_NONE_MATCH)
+        if "head" not in path_item:
+            path_item["head"] = _head_of(get)
     for model in _patch_models():
         if model.__name__ in schemas:
             never_null = [name for name in model.model_fields if name not in model.nullable]
             _refuse_null(schemas[model.__name__], never_null)
+
+
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "Answer 304 without a body if it names the resource's current ETag.",
+    "schema": {"type": "string", "maxLength": 1000},
+}
+
+
+def _head_of(get: dict[str, Any]) -> dict[str, Any]:
+    """The HEAD operation beside ``get``: its parameters and statuses, without bodies."""
+    head = copy.deepcopy(get)
+    if "operationId" in head:
+        head["operationId"] += "_head"
+    head["summary"] = "Headers of: " + get.get("summary", "GET")
+    head["description"] = "The same status and headers as GET, without a body (RFC 9110)."
+    for response in head.get("responses", {}).values():
+        response.pop("content", None)
+    return head
 
 
 def _operations(document: OpenAPI) -> Iterator[dict[str, Any]]:

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     """Redis shared by every worker and instance (``redis://``, ``rediss://``, ``unix://``):
     login throttling, logged-out tokens, read-your-writes positions. Unset: each process
     keeps its own."""
+    opentelemetry: bool = False
+    """FastAPI's own OpenTelemetry traces, metrics and logs, through the providers the
+    process configures (the OpenTelemetry SDK). Off: not even looked for per request."""
 
     # How `python -m api serve` runs uvicorn (command-line options override them).
     workers: int = Field(default=1, ge=1, le=64)

@@ -6,7 +6,7 @@ nothing else: no framework, no ORM, no validation models. What the API costs on
 top of this is the price of FastAPI, pydantic and SQLAlchemy.
 
 * ``GET /users/{id}``: 200 with the user, 404 ``{"detail":"User not found"}``.
-* ``GET /posts?limit=N&skip=S``: a page of posts ordered by id, each with its
+* ``GET /posts?limit=N&skip=S``: a page of published posts ordered by id, each with its
   tags (sorted names) and its author embedded; ``limit`` 1-100 (default 20),
   ``skip`` >= 0 (default 0). A page costs three queries at any size, as in the
   API: the count, the page (joined with the authors on SQL) and the page's tags
@@ -144,13 +144,14 @@ def page_json(items: list[Json], total: int, skip: int, limit: int) -> Json:
 # The same statements on every dialect; only the placeholders differ ({} below).
 USER_COLUMNS = "id, created_at, updated_at, username, name, age, city, is_active, picture"
 USER_SQL = f"SELECT {USER_COLUMNS} FROM users WHERE id = {{}}"
-COUNT_SQL = "SELECT count(*) FROM posts"
+# Anonymous readers see published posts only (drafts are their authors' and admins').
+COUNT_SQL = "SELECT count(*) FROM posts WHERE published = true"
 # The page's ids picked from posts alone, then the authors joined to them: the
 # API's statement shape (joining first makes MariaDB sort every post).
 PAGE_SQL = (
     "SELECT p.id, p.created_at, p.updated_at, p.title, p.content, p.published, "
     "u.id, u.username, u.name, u.picture "
-    "FROM (SELECT id FROM posts ORDER BY id LIMIT {} OFFSET {}) AS page "
+    "FROM (SELECT id FROM posts WHERE published = true ORDER BY id LIMIT {} OFFSET {}) AS page "
     "JOIN posts AS p ON p.id = page.id JOIN users AS u ON u.id = p.author_id "
     "ORDER BY p.id"
 )
@@ -377,8 +378,9 @@ class MongoReads:
     async def posts(self, skip: int, limit: int) -> Json:
         assert self.db is not None
         posts, users = self.db["posts"], self.db["users"]
-        docs = await posts.find({}).sort("_id", 1).skip(skip).limit(limit).to_list()
-        total = await posts.count_documents({})
+        published = {"published": True}  # drafts are their authors' and admins' only
+        docs = await posts.find(published).sort("_id", 1).skip(skip).limit(limit).to_list()
+        total = await posts.count_documents(published)
         # Every author of the page in one $in query (the API's find_by_ids).
         author_ids = sorted({doc["author_id"] for doc in docs})
         found = await users.find({"_id": {"$in": author_ids}}).to_list() if author_ids else []

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 
@@ -93,9 +93,32 @@ def measuring(*, names: bool = False) -> Iterator[RoundTrips]:
             outer.add(tally)
 
 
-def started(name: str) -> RoundTrips | None:
-    """A backend is sending ``name``: count it; returns the tally to time it with, if any."""
-    tally = _current.get()
+def begin() -> tuple[RoundTrips, Token[RoundTrips | None]]:
+    """Start counting this context's round trips until ``end``: ``measuring`` in two calls.
+
+    For the request middleware, which runs on every request: no generator-based
+    context manager. Like ``measuring``, it nests in an outer block.
+    """
+    outer = _current.get()
+    tally = RoundTrips(names=[] if outer is not None and outer.names is not None else None)
+    return tally, _current.set(tally)
+
+
+def end(tally: RoundTrips, token: Token[RoundTrips | None]) -> None:
+    """Stop the count ``begin`` started; an outer block gets its figures."""
+    _current.reset(token)
+    outer = _current.get()
+    if outer is not None:
+        outer.add(tally)
+
+
+def started(name: str, tally: RoundTrips | None = None) -> RoundTrips | None:
+    """A backend is sending ``name``: count it; returns the tally to time it with, if any.
+
+    ``tally`` is the one to count in, when the caller took it from ``current()``
+    in another thread (this context's is the default).
+    """
+    tally = tally or _current.get()
     if tally is not None:
         tally.count += 1
         if tally.names is not None:

@@ -28,6 +28,7 @@ from storage.types import (
     CategoryQuery,
     CategoryUpdate,
     Credentials,
+    DraftScope,
     NewUser,
     Order,
     OrderCreate,
@@ -152,18 +153,21 @@ class PostStore(Protocol):
         """Store a new post. Raises ``NotFound`` if the author does not exist."""
         ...
 
-    async def get(self, post_id: int) -> Post:
-        """Return one post. Raises ``NotFound``."""
+    async def get(self, post_id: int, drafts: DraftScope) -> Post:
+        """Return one post. Raises ``NotFound``, also for a draft ``drafts`` does not show."""
         ...
 
-    async def list(self, query: PostQuery) -> Page[Post]:
+    async def list(self, query: PostQuery, drafts: DraftScope) -> Page[Post]:
         """Return the page of posts matching the query, authors and tags included.
 
+        Drafts outside ``drafts`` are left out of the page and of its total.
         The number of database round trips does not depend on the page size.
         """
         ...
 
-    async def list_by_author(self, author_id: int, query: PostQuery) -> Page[Post]:
+    async def list_by_author(
+        self, author_id: int, query: PostQuery, drafts: DraftScope
+    ) -> Page[Post]:
         """Like ``list``, restricted to one author. Raises ``NotFound`` if there is no such user."""
         ...
 
@@ -186,8 +190,11 @@ class PostStore(Protocol):
 class TagStore(Protocol):
     """Tags exist through the posts that carry them."""
 
-    async def list(self, query: TagQuery) -> Page[TagCount]:
-        """Return tags carried by at least one post, with their post counts."""
+    async def list(self, query: TagQuery, drafts: DraftScope) -> Page[TagCount]:
+        """Return tags carried by at least one post ``drafts`` shows, with their post counts.
+
+        A tag carried only by drafts the reader may not see is not listed.
+        """
         ...
 
 

@@ -84,3 +84,22 @@ async def test_weak_or_unknown_tags_never_match(client: httpx.AsyncClient) -> No
         assert response.status_code == 412
     both = await client.patch(url, json={"name": "Comics"}, headers={"If-Match": f'"x", {tag}'})
     assert both.status_code == 200
+
+
+async def test_if_none_match_compares_weakly_and_only_turns_a_200_into_a_304(
+    client: httpx.AsyncClient,
+) -> None:
+    """RFC 9110 13.1.2: If-None-Match compares weakly; "*" names any current representation."""
+    category = await created(client, "/categories", {"name": "Books"})
+    url = f"/categories/{category['id']}"
+    full = await client.get(url)
+    tag = full.headers["ETag"]
+    for header in (tag, f"W/{tag}", '"other", ' + tag, "*"):
+        for method in ("GET", "HEAD"):
+            response = await client.request(method, url, headers={"If-None-Match": header})
+            assert response.status_code == 304, (method, header)
+            assert response.content == b"" and response.headers["ETag"] == tag
+            assert "content-type" not in response.headers
+    assert (await client.get(url, headers={"If-None-Match": '"other"'})).content == full.content
+    missing = await client.get("/categories/987654", headers={"If-None-Match": "*"})
+    assert missing.status_code == 404 and missing.json() == {"detail": "Category not found"}

@@ -172,7 +172,7 @@ async def test_an_upload_is_stored_as_webp_squares_in_every_size(
     # The user changed: a new ETag, and every view of them shows the picture.
     assert response.headers["etag"] != before.headers["etag"]
     assert (await anonymous.get(f"/users/{ada['id']}")).json()["image_url"] == user["image_url"]
-    post = await new_post(client, ada["id"])
+    post = await new_post(client, ada["id"], published=True)
     assert post["author"]["image_url"] == user["image_url"]
     listed = (await anonymous.get("/posts")).json()["items"][0]["author"]
     assert listed["image_url"] == user["image_url"]

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import pytest
 
-from api.auth.policy import PERMISSIONS, Action, Who, allowed
-from storage.types import Credentials
+from api.auth.policy import PERMISSIONS, Action, Who, allowed, draft_scope
+from storage.types import EVERY_DRAFT, PUBLISHED_ONLY, Credentials, DraftScope
 
 EXPECTED = {
     Action.SIGN_UP: Who.ANYONE,
     Action.IMPORT_USERS: Who.ADMIN,
     Action.READ_ACCOUNT: Who.OWNER,
+    Action.LIST_ACCOUNTS: Who.ADMIN,
     Action.UPDATE_USER: Who.OWNER,
     Action.SET_ROLE_OR_ACTIVE: Who.ADMIN,
     Action.SET_ANY_PASSWORD: Who.ADMIN,
     Action.DELETE_USER: Who.OWNER,
     Action.CHANGE_PICTURE: Who.OWNER,
     Action.WRITE_POST: Who.SIGNED_IN,
+    Action.READ_DRAFT: Who.OWNER,
     Action.POST_AS_ANOTHER: Who.ADMIN,
     Action.CHANGE_POST: Who.OWNER,
     Action.WRITE_CATALOG: Who.ADMIN,
@@ -58,3 +60,11 @@ def test_who_may(action: Action) -> None:
         allowed(admin, action, owner=7),
     )
     assert found == ALLOWS[EXPECTED[action]]
+
+
+def test_the_draft_scope_follows_the_table() -> None:
+    """Who reads which drafts comes from ``Action.READ_DRAFT``'s rule (owner or admin)."""
+    user, admin = _account(7, "user"), _account(1, "admin")
+    assert draft_scope(None) == PUBLISHED_ONLY
+    assert draft_scope(user) == DraftScope(author_id=7)
+    assert draft_scope(admin) == EVERY_DRAFT

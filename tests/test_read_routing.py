@@ -6,15 +6,20 @@ The same parts on real primaries and replicas: ``tests/scaleout/``.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from api.settings import Settings, describe_error
 from storage.consistency import UNKNOWN, Consistency, Position
+from storage.errors import NotFound, Unavailable
 from storage.sql.positions import mariadb_gtids, pg_lsn
+from storage.sql.prepared import Query
 from storage.sql.replica_monitor import PrimaryHistory
 from storage.sql.replicas import ReadRouter, ReadTarget
+from storage.sql.routed_reads import RoutedReads
+from storage.timeouts import Timeouts
 
 pytestmark = pytest.mark.anyio
 
@@ -138,3 +143,68 @@ def test_redis_url_must_name_redis() -> None:
         Settings(_env_file=None, redis_url="http://:pw@cache:6379")  # type: ignore[call-arg]
     line = describe_error(caught.value)
     assert "REDIS_URL" in line and "redis://" in line and ":pw@" not in line
+
+
+class _Pool:
+    """A read pool that answers each query with its number, failing on the ``fail_at``-th."""
+
+    def __init__(self, name: str, fail_at: int | None = None) -> None:
+        self.name, self.fail_at, self.asked = name, fail_at, 0
+
+    async def run(self, read: Any) -> Any:
+        try:
+            query = next(read)
+            while True:
+                self.asked += 1
+                if self.asked == self.fail_at:
+                    raise Unavailable(f"{self.name} went away")
+                query = read.send([{"from": self.name, "key": query.key}])
+        except StopIteration as done:
+            return done.value
+
+    def usage(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+def _two_queries() -> Any:
+    first = yield Query("one", lambda _: None, {})  # type: ignore[arg-type,return-value]
+    second = yield Query("two", lambda _: None, {})  # type: ignore[arg-type,return-value]
+    return [first[0], second[0]]
+
+
+def _not_found() -> Any:
+    yield Query("one", lambda _: None, {})  # type: ignore[arg-type,return-value]
+    raise NotFound("User not found")
+
+
+def _routed(replica: _Pool) -> tuple[RoutedReads, ReadTarget[Any]]:
+    target = ReadTarget("replica", replica, up=True, position=Position({"lsn": 1}))
+    target.readable_until = time.monotonic() + 60
+    primary = ReadTarget("primary", _Pool("primary"), is_primary=True, up=True)
+    return RoutedReads(ReadRouter(primary, [target]), Timeouts()), target  # type: ignore[arg-type]
+
+
+async def test_a_read_a_replica_fails_goes_on_on_the_primary_where_it_stopped() -> None:
+    reads, target = _routed(_Pool("replica", fail_at=2))
+    answer = await reads.run(_two_queries())
+    # The first statement's answer stands; the second, which the replica failed, the primary's.
+    assert answer == [{"from": "replica", "key": "one"}, {"from": "primary", "key": "two"}]
+    assert not target.up  # left out until the monitor reaches it again
+    assert (await reads.run(_two_queries()))[0]["from"] == "primary"
+
+
+async def test_a_replica_that_fails_at_once_hands_the_whole_read_to_the_primary() -> None:
+    reads, _ = _routed(_Pool("replica", fail_at=1))
+    answer = await reads.run(_two_queries())
+    assert [row["from"] for row in answer] == ["primary", "primary"]
+
+
+async def test_the_reads_own_answer_is_not_tried_again() -> None:
+    replica = _Pool("replica")
+    reads, target = _routed(replica)
+    with pytest.raises(NotFound):
+        await reads.run(_not_found())
+    assert target.up and replica.asked == 1

@@ -151,7 +151,8 @@ async def test_a_user_can_change_only_their_own_things(
 ) -> None:
     ada, ada_auth = await account(anonymous, "ada")
     bob, bob_auth = await account(anonymous, "bob")
-    post = await new_post(client, ada["id"])
+    # Published: Bob may read it, so changing it is a 403 (a draft is a 404: tests/test_drafts.py).
+    post = await new_post(client, ada["id"], published=True)
     lamp = await created(client, "/products", {"name": "Lamp", "price": 5, "stock": 9})
     order = await created(
         client,
@@ -301,7 +302,7 @@ async def test_emails_are_for_the_user_and_admins(
 ) -> None:
     ada, ada_auth = await account(anonymous, "ada")
     _, bob_auth = await account(anonymous, "bob")
-    await new_post(client, ada["id"])
+    await new_post(client, ada["id"], published=True)
     for headers in ({}, bob_auth):
         public = (await anonymous.get(f"/users/{ada['id']}", headers=headers)).json()
         assert "email" not in public and "role" not in public and public["username"] == "ada"

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth.login import check_login
 from api.auth.policy import Action, authorize
 from api.deps import PasswordsDep, StorageDep
+from api.routing import Router
 from storage.errors import Conflict
 from storage.types import NewUser, SignUp, UserUpdate
 from web.forms import FORM_ERROR, read, validate, whole_number
 from web.rendering import render
 from web.session import PageCaller, end_session, start_session
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 SIGN_UP_FIELDS = ("username", "name", "email", "age", "city")
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth.policy import Action, authorize
 from api.deps import StorageDep
 from api.routers.params import ResourceId
+from api.routing import Router
 from storage.errors import Conflict, NotFound
 from storage.types import (
     Category,
@@ -24,7 +25,7 @@ from web.forms import read, validate, whole_number
 from web.rendering import render
 from web.session import PageCaller
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+router = Router(prefix="/admin", include_in_schema=False)
 
 
 def _done(target: str) -> RedirectResponse:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from api.auth.policy import Action, allowed
 from api.deps import StorageDep
 from api.pagination import Cursors
 from api.routers.params import ResourceId
+from api.routing import Router
 from storage.protocol import Storage
 from storage.types import Category, CategoryQuery, ProductQuery
 from web.forms import validate, whole_number
@@ -18,7 +19,7 @@ from web.paging import PAGE_SIZE, after_of, links
 from web.rendering import render
 from web.session import PageCaller
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 FILTERS = ("q", "category_id", "min_price", "max_price", "in_stock")
 
 

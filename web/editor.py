@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auth.policy import Action, authorize
+from api.auth.policy import Action, authorize, draft_scope
 from api.deps import StorageDep
 from api.routers.params import ResourceId
+from api.routing import Router
 from storage.types import Post, PostCreate, PostUpdate
 from web.forms import read, validate, words
 from web.rendering import render
 from web.session import PageCaller
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 def _fields(form: dict[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
@@ -59,7 +60,7 @@ async def write(request: Request, storage: StorageDep, caller: PageCaller) -> Re
 
 
 async def _changeable(storage: StorageDep, post_id: ResourceId, caller: PageCaller) -> Post:
-    post = await storage.posts.get(post_id)
+    post = await storage.posts.get(post_id, draft_scope(caller))
     authorize(caller, Action.CHANGE_POST, owner=post.author.id)
     return post
 

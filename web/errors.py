@@ -16,7 +16,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from api.errors import RETRY_AFTER_SECONDS, STATUS, count_storage_error, storage_error
 from api.validation import validation_error
@@ -66,7 +66,7 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
 
 
 def refusal_page(scope: Scope, message: str) -> Response | None:
-    """The 413 page for a body refused before routing (``BodySizeLimit``), or None.
+    """The 413 page for a body refused before routing (``api.edge.Edge``), or None.
 
     A body that streams past the limit is refused inside its route, and the
     route decides (``is_page``); one whose declared length is already over it
@@ -116,34 +116,13 @@ async def _csrf(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", status=403, title="Form expired", message=detail)
 
 
-class PageCrashes:
-    """ASGI middleware: an unhandled error on a page answers the 500 page.
+def crash_page(scope: Scope) -> Response | None:
+    """The 500 page for a page request whose handler raised, or None for the JSON 500.
 
-    The error is raised on, so ``RequestObservability`` (outside this) logs it
-    once; having seen a response start, it sends no JSON 500 of its own.
+    ``api.edge.Edge`` logs the error (once) and asks this before answering.
     """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking)
-        except Exception:
-            request = Request(scope)
-            if not started and is_page(request):
-                await error_page(request, 500)(scope, receive, send)
-            raise
+    request = Request(scope)
+    return error_page(request, 500) if is_page(request) else None
 
 
 def install(app: FastAPI) -> None:
@@ -152,4 +131,3 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StorageError, _storage_error)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(CsrfFailed, _csrf)
-    app.add_middleware(PageCrashes)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from api.auth.policy import Action, allowed
+from api.auth.policy import Action, allowed, draft_scope
 from api.deps import StorageDep
 from api.pagination import Cursors
 from api.routers.params import ResourceId
+from api.routing import Router
 from storage.errors import NotFound
 from storage.types import PostQuery
 from storage.types.text import fold
@@ -22,7 +23,7 @@ from web.session import PageCaller, page_caller
 
 _USERNAME = re.compile(rf"[\w.-]{{1,{USERNAME_MAX}}}")
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 def _newest(request: Request, **filters: object) -> PostQuery:
@@ -45,8 +46,10 @@ def _cursors(request: Request) -> Cursors:
 async def home(request: Request, storage: StorageDep) -> HTMLResponse:
     """The home page: published posts, newest first (``GET /`` for browsers)."""
     request.state.page = True
-    await page_caller(request, storage)
-    page = await _cursors(request).page(request, _newest(request), storage.posts.list)
+    drafts = draft_scope(await page_caller(request, storage))
+    page = await _cursors(request).page(
+        request, _newest(request), lambda q: storage.posts.list(q, drafts)
+    )
     return render(request, "home.html", page=page, links=links(request, page))
 
 
@@ -55,10 +58,8 @@ async def post_page(
     post_id: ResourceId, request: Request, storage: StorageDep, caller: PageCaller
 ) -> HTMLResponse:
     """One post; a draft only for its author and admins (404 for anyone else)."""
-    post = await storage.posts.get(post_id)
+    post = await storage.posts.get(post_id, draft_scope(caller))
     may_change = allowed(caller, Action.CHANGE_POST, owner=post.author.id)
-    if not post.published and not may_change:
-        raise NotFound("Post not found")
     return render(request, "post.html", post=post, may_change=may_change)
 
 
@@ -68,7 +69,8 @@ async def tag_page(
 ) -> HTMLResponse:
     """Published posts with ``tag``, newest first."""
     query = _newest(request, tag=tag)
-    page = await _cursors(request).page(request, query, storage.posts.list)
+    drafts = draft_scope(caller)
+    page = await _cursors(request).page(request, query, lambda q: storage.posts.list(q, drafts))
     return render(request, "tag.html", tag=query.tag, page=page, links=links(request, page))
 
 
@@ -84,9 +86,10 @@ async def user_page(
         raise NotFound("User not found")
     user = await storage.users.get(account.id)
     may_change = allowed(caller, Action.CHANGE_POST, owner=user.id)
-    query = _newest(request, published=None if may_change else True)
+    # Drafts too, where the policy lets the caller read them (their own; admins: all).
+    query, drafts = _newest(request, published=None), draft_scope(caller)
     page = await _cursors(request).page(
-        request, query, lambda q: storage.posts.list_by_author(user.id, q)
+        request, query, lambda q: storage.posts.list_by_author(user.id, q, drafts)
     )
     return render(
         request,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -19,11 +19,12 @@ from api.limits import Allowance
 from api.pictures.processing import PictureRejected, too_large
 from api.pictures.service import remove_picture, replace_picture
 from api.routers.pictures import MULTIPART_OVERHEAD
+from api.routing import Router
 from web import csrf
 from web.rendering import pages_of, render
 from web.session import PageCaller
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 UPLOAD_PATH = "/account/picture"
 CHOOSE = "Choose a JPEG, PNG or WebP image to upload"
 

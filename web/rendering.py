@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from api.auth.policy import Action, allowed
 from storage.types.pictures import DEFAULT_SIZE, SIZES
 from web import csrf
 
@@ -107,13 +108,16 @@ class Pages:
             picture=picture_of,
             paragraphs=paragraphs,
         )
+        # Templates ask the permission table, as routes do: {% if may(Action.X) %}.
+        self.env.globals["Action"] = Action
 
     def render(
         self, request: Request, name: str, status: int = 200, **context: Any
     ) -> HTMLResponse:
         """``name`` rendered for ``request``, with the CSRF token and the security headers."""
         token = csrf.token_for(request, self.csrf_key)
-        context.setdefault("caller", getattr(request.state, "caller", None))
+        caller = context.setdefault("caller", getattr(request.state, "caller", None))
+        context.setdefault("may", lambda action, owner=None: allowed(caller, action, owner))
         context.setdefault("errors", {})
         context.setdefault("values", {})
         html = self.env.get_template(name).render(request=request, csrf_token=token, **context)

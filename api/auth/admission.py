@@ -15,37 +15,35 @@ calling (``GET /posts/{id}``) read their author's writes all the same.
 
 from __future__ import annotations
 
-from fastapi import Request
+from starlette.requests import HTTPConnection
 
 from api.auth.tokens import SESSION_COOKIE, Claims, Tokens
-from api.shared.state import SharedState
 
 _SCOPE_KEY = "admitted_tokens"
 
 
-async def admitted(request: Request, token: str) -> Claims | None:
+async def admitted(request: HTTPConnection, token: str) -> Claims | None:
     """The claims of ``token`` if it is valid and not logged out now; None otherwise."""
+    tokens: Tokens = request.app.state.tokens
+    claims = tokens.verify(token)  # refuses ids logged out in this process
+    shared = tokens.shared
+    if claims is None or shared is None:  # no Redis, no replicas: nothing more to ask
+        return claims
     seen: dict[str, Claims | None] = request.scope.setdefault(_SCOPE_KEY, {})
-    if token in seen:
-        return seen[token]
-    state = request.app.state
-    tokens: Tokens = state.tokens
-    shared: SharedState = state.shared
-    claims = tokens.verify(token)
-    if claims is not None:
-        if shared.round_trips:
-            ok = await shared.admit(claims.token_id, claims.user_id)
-        else:
-            ok = shared.admit_here(claims.token_id)
-        if not ok:
-            claims = None
-    seen[token] = claims
-    return claims
+    if token not in seen:
+        admit = await shared.admit(claims.token_id, claims.user_id)
+        seen[token] = claims if admit else None
+    return seen[token]
 
 
-async def track_caller(request: Request) -> None:
-    """Admit the request's bearer token (or else its session cookie), if it has one."""
+def bearer_token(request: HTTPConnection) -> str | None:
+    """The token of the request's ``Authorization: Bearer`` header, if any."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    token = value.strip() if scheme.lower() == "bearer" else request.cookies.get(SESSION_COOKIE)
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def track_caller(request: HTTPConnection) -> None:
+    """Admit the request's bearer token (or else its session cookie), if it has one."""
+    token = bearer_token(request) or request.cookies.get(SESSION_COOKIE)
     if token:
         await admitted(request, token)

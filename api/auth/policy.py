@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from fastapi import HTTPException
 
-from storage.types import Credentials
+from storage.types import EVERY_DRAFT, PUBLISHED_ONLY, Credentials, DraftScope
 
 
 class Who(StrEnum):
@@ -32,12 +32,14 @@ class Action(StrEnum):
     SIGN_UP = "sign up"
     IMPORT_USERS = "create users in bulk"
     READ_ACCOUNT = "read a user's email and role"
+    LIST_ACCOUNTS = "list every user's email and role"
     UPDATE_USER = "change a user"
     SET_ROLE_OR_ACTIVE = "set a user's role or is_active"
     SET_ANY_PASSWORD = "set another user's password"
     DELETE_USER = "delete a user"
     CHANGE_PICTURE = "set or remove a user's picture"
     WRITE_POST = "write a post"
+    READ_DRAFT = "read an unpublished post"
     POST_AS_ANOTHER = "write a post as another user"
     CHANGE_POST = "change, publish or delete a post"
     WRITE_CATALOG = "create, change or delete categories and products"
@@ -50,12 +52,14 @@ PERMISSIONS: dict[Action, Who] = {
     Action.SIGN_UP: Who.ANYONE,
     Action.IMPORT_USERS: Who.ADMIN,
     Action.READ_ACCOUNT: Who.OWNER,
+    Action.LIST_ACCOUNTS: Who.ADMIN,
     Action.UPDATE_USER: Who.OWNER,
     Action.SET_ROLE_OR_ACTIVE: Who.ADMIN,
     Action.SET_ANY_PASSWORD: Who.ADMIN,
     Action.DELETE_USER: Who.OWNER,
     Action.CHANGE_PICTURE: Who.OWNER,
     Action.WRITE_POST: Who.SIGNED_IN,
+    Action.READ_DRAFT: Who.OWNER,
     Action.POST_AS_ANOTHER: Who.ADMIN,
     Action.CHANGE_POST: Who.OWNER,
     Action.WRITE_CATALOG: Who.ADMIN,
@@ -89,6 +93,20 @@ def allowed(caller: Credentials | None, action: Action, owner: int | None = None
     if who is Who.OWNER:
         return owner is not None and owner == caller.id
     return False
+
+
+def draft_scope(caller: Credentials | None) -> DraftScope:
+    """The drafts ``caller`` may read, from ``Action.READ_DRAFT``'s rule: all, their own, or none.
+
+    Every read of posts takes this scope (``storage.types.DraftScope``), so a
+    draft is hidden the same way by id, in lists and their totals, in a user's
+    posts, in tag counts and on the pages.
+    """
+    if allowed(caller, Action.READ_DRAFT):  # no owner named: everyone's drafts
+        return EVERY_DRAFT
+    if caller is not None and PERMISSIONS[Action.READ_DRAFT] is Who.OWNER:
+        return DraftScope(author_id=caller.id)
+    return PUBLISHED_ONLY
 
 
 def authorize(

@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import jwt
 
 from storage.types import Credentials
+
+if TYPE_CHECKING:
+    from api.shared.state import SharedState
 
 ALGORITHM = "HS256"
 TYPE = "access"
@@ -40,11 +45,19 @@ class Claims:
 
 
 class Tokens:
-    """Issues and verifies the access tokens of one service."""
+    """Issues and verifies the access tokens of one service.
 
-    def __init__(self, key: str, minutes: int) -> None:
+    ``denied`` are the token ids logged out in this process (until they
+    expire: ``api.shared.local.LocalRevocations``), refused by ``verify``
+    itself. ``shared`` is set when admitting a token takes more than that (a
+    deny-list in Redis, the caller's read position: ``api.auth.admission``).
+    """
+
+    def __init__(self, key: str, minutes: int, denied: Mapping[str, float] | None = None) -> None:
         self._key = key
         self.seconds = minutes * 60
+        self.denied: Mapping[str, float] = {} if denied is None else denied
+        self.shared: SharedState | None = None
 
     def issue(self, account: Credentials) -> str:
         """A fresh access token for ``account``."""
@@ -54,7 +67,7 @@ class Tokens:
             "role": account.role,
             "ver": account.token_version,
             "typ": TYPE,
-            "jti": secrets.token_urlsafe(16),
+            "jti": secrets.token_urlsafe(12),  # 96 random bits: unique among live tokens
             "iat": now,
             "exp": now + self.seconds,
         }
@@ -66,7 +79,7 @@ class Tokens:
             data = jwt.decode(
                 token, self._key, algorithms=[ALGORITHM], options={"require": REQUIRED}
             )
-            if data["typ"] != TYPE:
+            if data["typ"] != TYPE or data["jti"] in self.denied:
                 return None
             return Claims(
                 int(data["sub"]),

@@ -1,28 +1,22 @@
-"""The middleware every request goes through: id, database round trips, timing, log line, metrics.
+"""What is observed of each request: its id, database round trips, timing, log line.
 
-Pure ASGI (no ``BaseHTTPMiddleware``): it adds two context variables and a
-wrapped ``send`` to a request, nothing else, so what it costs is what it does
-(the benchmark's ``observability`` comparison measures it).
+``api.edge.Edge``, the one middleware every request passes, calls these.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
+import os
 import re
-import uuid
-from contextlib import AbstractContextManager, nullcontext
-from time import perf_counter
 from typing import TYPE_CHECKING
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope, Send
 
-from api.observability.logs import REQUEST_ID
-from storage.instrumentation import RoundTrips, measuring
+from storage.instrumentation import RoundTrips
 
 if TYPE_CHECKING:
-    from api.observability.metrics import Metrics
+    pass
 
 logger = logging.getLogger("api")
 access_logger = logging.getLogger("api.access")
@@ -37,14 +31,11 @@ UNMATCHED = "<unmatched>"
 _ERROR_BODY = json.dumps({"detail": "Internal server error"}).encode()
 
 
-def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
-    """The client's ``X-Request-ID`` if it is well-formed, else a new random one."""
-    for name, value in headers:
-        if name == REQUEST_ID_HEADER:
-            if _VALID_REQUEST_ID.fullmatch(value):
-                return value.decode("ascii")
-            break
-    return uuid.uuid4().hex
+def request_id_from(value: bytes | None) -> str:
+    """The client's ``X-Request-ID`` (``value``) if it is well-formed, else a new random one."""
+    if value is not None and _VALID_REQUEST_ID.fullmatch(value):
+        return value.decode("ascii")
+    return os.urandom(16).hex()
 
 
 def route_of(scope: Scope) -> str:
@@ -62,79 +53,8 @@ def server_timing(tally: RoundTrips, total_seconds: float) -> bytes:
     ).encode()
 
 
-class RequestObservability:
-    """ASGI middleware: request id, round trips, ``Server-Timing``, request log, metrics.
-
-    Also the one place an unhandled exception is logged (with its traceback,
-    once) and turned into a 500 ``{"detail": ...}``: it is not re-raised, so
-    neither Starlette nor uvicorn logs it a second time.
-    """
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        access_log: bool = True,
-        server_timing: bool = True,
-        metrics: Metrics | None = None,
-    ) -> None:
-        self.app = app
-        self.access_log = access_log
-        self.server_timing = server_timing
-        self.metrics = metrics
-        self.measure = access_log or server_timing or metrics is not None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = perf_counter()
-        request_id = request_id_from(scope["headers"])
-        id_token = REQUEST_ID.set(request_id)
-        id_bytes = request_id.encode()
-        status = 500
-        response_started = False
-        counting: AbstractContextManager[RoundTrips | None] = (
-            measuring() if self.measure else nullcontext()
-        )
-        with counting as tally:
-
-            async def send_with_headers(message: Message) -> None:
-                nonlocal status, response_started
-                if message["type"] == "http.response.start":
-                    response_started = True
-                    status = message["status"]
-                    headers = [*message.get("headers", ()), (REQUEST_ID_HEADER, id_bytes)]
-                    if self.server_timing and tally is not None:
-                        timing = server_timing(tally, perf_counter() - started)
-                        headers.append((b"server-timing", timing))
-                    message = {**message, "headers": headers}
-                await send(message)
-
-            if self.metrics is not None:
-                self.metrics.in_flight.inc()
-            try:
-                await self.app(scope, receive, send_with_headers)
-            except asyncio.CancelledError:
-                status = 499  # nginx's "client closed request": nobody got an answer
-                raise
-            except Exception as exc:
-                logger.error(
-                    "unhandled error on %s %s", scope["method"], route_of(scope), exc_info=exc
-                )
-                if not response_started:
-                    await _send_500(send_with_headers)
-            finally:
-                seconds = perf_counter() - started
-                if self.metrics is not None:
-                    self.metrics.in_flight.dec()
-                    self.metrics.observe(scope["method"], route_of(scope), status, seconds)
-                if self.access_log:
-                    _log_request(scope, status, seconds, tally)
-                REQUEST_ID.reset(id_token)
-
-
-async def _send_500(send: Send) -> None:
+async def send_500(send: Send) -> None:
+    """The JSON 500 for an error no handler answered."""
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(_ERROR_BODY)).encode()),
@@ -143,7 +63,8 @@ async def _send_500(send: Send) -> None:
     await send({"type": "http.response.body", "body": _ERROR_BODY})
 
 
-def _log_request(scope: Scope, status: int, seconds: float, tally: RoundTrips | None) -> None:
+def log_request(scope: Scope, status: int, seconds: float, tally: RoundTrips | None) -> None:
+    """The access log line of one request (its route template, never the raw path)."""
     method, route = scope["method"], route_of(scope)
     trips = tally.count if tally is not None else 0
     db_ms = round(tally.seconds * 1000, 2) if tally is not None else 0.0

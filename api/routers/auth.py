@@ -14,18 +14,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from api.auth.caller import Caller, bearer
+from api.auth.admission import bearer_token
+from api.auth.caller import Caller
 from api.auth.login import check_login
 from api.auth.tokens import Tokens
 from api.deps import PasswordsDep, StorageDep
 from api.errors import responses
+from api.routing import Router
 from api.strict_route import StrictRoute
 
-router = APIRouter(prefix="/auth", tags=["auth"], responses=responses(503))
+router = Router(prefix="/auth", tags=["auth"], responses=responses(503))
 
 
 class Token(BaseModel):
@@ -50,12 +52,10 @@ async def log_in(
     return Token(access_token=tokens.issue(account), expires_in=tokens.seconds)
 
 
-async def log_out(
-    request: Request, caller: Caller, token: Annotated[str | None, Depends(bearer)]
-) -> Response:
+async def log_out(request: Request, caller: Caller) -> Response:
     """End this token's session: it gets 401 from now on, on every instance."""
     tokens: Tokens = request.app.state.tokens
-    claims = tokens.verify(token or "")
+    claims = tokens.verify(bearer_token(request) or "")
     assert claims is not None  # ``Caller`` admitted it
     await request.app.state.shared.revoke(claims.token_id, claims.expires_at)
     return Response(status_code=204)

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from api.auth.caller import Caller
 from api.auth.policy import Action, authorize
-from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
+from api.conditional import IfMatch, tagged
 from api.deps import StorageDep
 from api.errors import responses
 from api.pagination import CursorsDep
 from api.routers.params import ResourceId
+from api.routing import Router
 from api.strict_route import StrictRoute
 from storage.types import Category, CategoryCreate, CategoryQuery, CategoryUpdate, Page
 
 # Every route here reads the database, which may be down (503 with Retry-After).
-router = APIRouter(
+router = Router(
     prefix="/categories", tags=["categories"], route_class=StrictRoute, responses=responses(503)
 )
 
@@ -47,10 +48,9 @@ async def get_category(
     category_id: ResourceId,
     storage: StorageDep,
     response: Response,
-    if_none_match: IfNoneMatch = None,
 ) -> Any:
     """Read one category (304 if ``If-None-Match`` names its current ETag)."""
-    return unless_unchanged(await storage.categories.get(category_id), response, if_none_match)
+    return tagged(await storage.categories.get(category_id), response)
 
 
 @router.patch("/{category_id}", responses=responses(401, 403, 404, 409, 412))

@@ -6,17 +6,18 @@ import asyncio
 import logging
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import BaseModel
 
 from api.deps import StorageDep
 from api.errors import count_storage_error
+from api.routing import Router
 from api.strict_route import StrictRoute
 from storage.errors import Unavailable
 from web.feed import home
 from web.negotiation import prefers_html
 
-router = APIRouter(tags=["meta"], route_class=StrictRoute)
+router = Router(tags=["meta"], route_class=StrictRoute)
 logger = logging.getLogger("api")
 
 DATABASE_DOWN = "The database did not answer; the service log has the cause"

@@ -7,19 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from api.auth.caller import Caller
 from api.auth.policy import Action, authorize
-from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
+from api.conditional import IfMatch, tagged
 from api.deps import StorageDep
 from api.errors import responses
 from api.routers.params import ResourceId
+from api.routing import Router
 from api.strict_route import StrictRoute
 from storage.types import Credentials, Order, OrderCreate
 
 # Every route here reads the database, which may be down (503 with Retry-After).
-router = APIRouter(
+router = Router(
     prefix="/orders", tags=["orders"], route_class=StrictRoute, responses=responses(401, 503)
 )
 
@@ -49,11 +50,10 @@ async def get_order(
     storage: StorageDep,
     response: Response,
     caller: Caller,
-    if_none_match: IfNoneMatch = None,
 ) -> Any:
     """Read one of one's orders."""
     order = await _visible(storage, order_id, caller)
-    return unless_unchanged(order, response, if_none_match)
+    return tagged(order, response)
 
 
 @router.post("/{order_id}/cancel", responses=responses(404, 409, 412))

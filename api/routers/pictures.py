@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, HTTPException, Path, Request, Response, UploadFile
+from fastapi import File, HTTPException, Path, Request, Response, UploadFile
 
 from api.auth.caller import Caller
 from api.auth.policy import Action, authorize
-from api.conditional import IfNoneMatch, tagged
+from api.conditional import tagged
 from api.deps import StorageDep
 from api.errors import ErrorBody, responses
 from api.limits import Allowance
@@ -28,12 +28,13 @@ from api.pictures.default import default_etag, default_picture
 from api.pictures.processing import too_large
 from api.pictures.service import remove_picture, replace_picture
 from api.routers.params import ResourceId
+from api.routing import Router
 from api.strict_route import StrictRoute
 from storage.messages import PICTURE_NOT_FOUND
 from storage.types import User
 from storage.types.pictures import DIGEST_PATTERN, MEDIA_TYPE, SIZES
 
-router = APIRouter(route_class=StrictRoute)
+router = Router(route_class=StrictRoute)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 DEFAULT_CACHE = "public, max-age=86400"
@@ -129,12 +130,12 @@ async def delete_picture(
     response_class=Response,
     responses={**WEBP, **responses(304, 404)},
 )
-async def get_default_picture(size: Size, if_none_match: IfNoneMatch = None) -> Response:
+async def get_default_picture(size: Size) -> Response:
     """The picture of users who have not set one (cached for a day)."""
     if size not in SIZES:
         raise HTTPException(status_code=404, detail=NO_SUCH_SIZE)
     body, etag = default_picture(size), default_etag(size)
-    return picture_response(body, etag, DEFAULT_CACHE, if_none_match)
+    return picture_response(body, etag, DEFAULT_CACHE)
 
 
 @router.get(
@@ -143,27 +144,17 @@ async def get_default_picture(size: Size, if_none_match: IfNoneMatch = None) -> 
     response_class=Response,
     responses={**WEBP, **responses(304, 404, 503)},
 )
-async def get_picture(
-    digest: DigestPath, size: Size, storage: StorageDep, if_none_match: IfNoneMatch = None
-) -> Response:
+async def get_picture(digest: DigestPath, size: Size, storage: StorageDep) -> Response:
     """A stored picture at one size (its URL is the user's `image_url`; cached for a year)."""
     if size not in SIZES:
         raise HTTPException(status_code=404, detail=NO_SUCH_SIZE)
     if not re.fullmatch(DIGEST_PATTERN, digest):
         raise HTTPException(status_code=404, detail=PICTURE_NOT_FOUND)
     body = await storage.pictures.image(digest, size)
-    return picture_response(body, f'"{digest}"', IMMUTABLE, if_none_match)
+    return picture_response(body, f'"{digest}"', IMMUTABLE)
 
 
-def picture_response(body: bytes, etag: str, cache: str, if_none_match: str | None) -> Response:
-    """The picture's bytes with its caching headers, or 304 if the client's copy is current."""
+def picture_response(body: bytes, etag: str, cache: str) -> Response:
+    """The picture's bytes with its caching headers (a current copy: 304 by ``api.edge``)."""
     headers = {"ETag": etag, "Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
-    if if_none_match is not None and _names(if_none_match, etag):
-        return Response(status_code=304, headers=headers)
     return Response(body, media_type=MEDIA_TYPE, headers=headers)
-
-
-def _names(header: str, etag: str) -> bool:
-    # If-None-Match compares weakly (RFC 9110 13.1.2): W/"x" names "x" too.
-    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return "*" in tags or etag in tags

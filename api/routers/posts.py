@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
-from api.auth.caller import Caller
-from api.auth.policy import Action, authorize
-from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
+from api.auth.caller import Caller, MaybeCaller
+from api.auth.policy import Action, authorize, draft_scope
+from api.conditional import IfMatch, tagged
 from api.deps import StorageDep
 from api.errors import responses
 from api.pagination import CursorsDep
 from api.routers.params import ResourceId
+from api.routing import Router
 from api.strict_route import StrictRoute
 from storage.types import Credentials, Page, Post, PostCreate, PostQuery, PostUpdate
 
 # Every route here reads the database, which may be down (503 with Retry-After).
-router = APIRouter(
-    prefix="/posts", tags=["posts"], route_class=StrictRoute, responses=responses(503)
-)
+router = Router(prefix="/posts", tags=["posts"], route_class=StrictRoute, responses=responses(503))
 
 
 @router.post("", status_code=201, responses=responses(401, 403, 404))
@@ -38,20 +37,38 @@ async def create_post(
     return tagged(await storage.posts.create(written), response)
 
 
-@router.get("")
+@router.get("", responses=responses(401))
 async def list_posts(
-    query: Annotated[PostQuery, Query()], storage: StorageDep, cursors: CursorsDep, request: Request
+    query: Annotated[PostQuery, Query()],
+    storage: StorageDep,
+    cursors: CursorsDep,
+    request: Request,
+    response: Response,
+    caller: MaybeCaller,
 ) -> Page[Post]:
-    """List posts, filtered by ``published``, ``author_id``, ``tag`` or text ``q``."""
-    return await cursors.page(request, query, storage.posts.list)
+    """List posts, filtered by ``published``, ``author_id``, ``tag`` or text ``q``.
+
+    Drafts are listed (and counted) for their author and admins only.
+    """
+    response.headers["Vary"] = "Authorization"
+    drafts = draft_scope(caller)
+    return await cursors.page(request, query, lambda q: storage.posts.list(q, drafts))
 
 
-@router.get("/{post_id}", response_model=Post, responses=responses(304, 404))
+@router.get("/{post_id}", response_model=Post, responses=responses(304, 401, 404))
 async def get_post(
-    post_id: ResourceId, storage: StorageDep, response: Response, if_none_match: IfNoneMatch = None
+    post_id: ResourceId,
+    storage: StorageDep,
+    response: Response,
+    caller: MaybeCaller,
 ) -> Any:
-    """Read one post with its author (304 if ``If-None-Match`` names its current ETag)."""
-    return unless_unchanged(await storage.posts.get(post_id), response, if_none_match)
+    """Read one post with its author (304 if ``If-None-Match`` names its current ETag).
+
+    A draft is 404 for anyone but its author and admins.
+    """
+    response.headers["Vary"] = "Authorization"
+    post = await storage.posts.get(post_id, draft_scope(caller))
+    return tagged(post, response)
 
 
 @router.patch("/{post_id}", responses=responses(401, 403, 404, 412))
@@ -88,5 +105,7 @@ async def delete_post(
 
 
 async def _may_change(storage: StorageDep, post_id: int, caller: Credentials) -> None:
-    # A post's author never changes, so checking before the write is enough.
-    authorize(caller, Action.CHANGE_POST, owner=(await storage.posts.get(post_id)).author.id)
+    # A post's author never changes, so checking before the write is enough. A
+    # draft the caller may not read is 404, as on every read: its existence is not told.
+    post = await storage.posts.get(post_id, draft_scope(caller))
+    authorize(caller, Action.CHANGE_POST, owner=post.author.id)

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from api.auth.caller import Caller
 from api.auth.policy import Action, authorize
-from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
+from api.conditional import IfMatch, tagged
 from api.deps import StorageDep
 from api.errors import responses
 from api.pagination import CursorsDep
 from api.routers.params import ResourceId
+from api.routing import Router
 from api.strict_route import StrictRoute
 from storage.types import Page, Product, ProductBatch, ProductCreate, ProductQuery, ProductUpdate
 
 # Every route here reads the database, which may be down (503 with Retry-After).
-router = APIRouter(
+router = Router(
     prefix="/products", tags=["products"], route_class=StrictRoute, responses=responses(503)
 )
 
@@ -58,10 +59,9 @@ async def get_product(
     product_id: ResourceId,
     storage: StorageDep,
     response: Response,
-    if_none_match: IfNoneMatch = None,
 ) -> Any:
     """Read one product with its category (404 once deleted)."""
-    return unless_unchanged(await storage.products.get(product_id), response, if_none_match)
+    return tagged(await storage.products.get(product_id), response)
 
 
 @router.patch("/{product_id}", responses=responses(401, 403, 404, 412))

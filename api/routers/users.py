@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import HTTPException, Query, Request, Response
 
 from api.auth.caller import Caller, MaybeCaller
 from api.auth.passwords import UNUSABLE
-from api.auth.policy import Action, authorize
-from api.conditional import IfMatch, IfNoneMatch, tagged, unless_unchanged
+from api.auth.policy import Action, allowed, authorize, draft_scope
+from api.conditional import IfMatch, tagged
 from api.deps import PasswordsDep, StorageDep
 from api.errors import responses
 from api.pagination import CursorsDep
 from api.routers.params import ResourceId
+from api.routing import Router
 from api.strict_route import StrictRoute
 from storage.types import (
     Credentials,
@@ -37,15 +38,69 @@ from storage.types import (
 )
 from storage.types.users import NewPassword
 
-# Every route here reads the database, which may be down (503 with Retry-After).
-router = APIRouter(
-    prefix="/users", tags=["users"], route_class=StrictRoute, responses=responses(503)
-)
+# Every route here reads the database, which may be down (503 with Retry-After). Routes are
+# tried in order: the reads by id come early, after the fixed paths they must not swallow.
+router = Router(prefix="/users", tags=["users"], route_class=StrictRoute, responses=responses(503))
 
 
 def view(user: User, caller: Credentials | None) -> User | UserPublic:
     """The user as ``caller`` may see them: with email and role for themself and admins."""
-    return user if caller and (caller.role == "admin" or caller.id == user.id) else user.public()
+    return user if allowed(caller, Action.READ_ACCOUNT, owner=user.id) else user.public()
+
+
+@router.get("/search", response_model=Page[User] | Page[UserPublic], responses=responses(401))
+@router.get("", response_model=Page[User] | Page[UserPublic], responses=responses(401))
+async def list_users(
+    query: Annotated[UserQuery, Query()],
+    storage: StorageDep,
+    cursors: CursorsDep,
+    request: Request,
+    caller: MaybeCaller,
+) -> Any:
+    """List users, filtered, sorted and paginated (emails only for admins).
+
+    ``/users/search`` is the same list, kept for clients that search by ``name`` or ``city``.
+    """
+    return await _listing(query, storage, cursors, request, caller)
+
+
+async def _listing(
+    query: UserQuery,
+    storage: StorageDep,
+    cursors: CursorsDep,
+    request: Request,
+    caller: Credentials | None,
+) -> Page[User] | Page[UserPublic]:
+    page = await cursors.page(request, query, storage.users.list)
+    if allowed(caller, Action.LIST_ACCOUNTS):
+        return page
+    public = Page[UserPublic](
+        items=[user.public() for user in page.items],
+        total=page.total,
+        skip=page.skip,
+        limit=page.limit,
+        next_cursor=page.next_cursor,
+    )
+    return public
+
+
+@router.get("/me", responses=responses(401))
+async def who_am_i(storage: StorageDep, caller: Caller, response: Response) -> User:
+    """The caller's own account."""
+    return tagged(await storage.users.get(caller.id), response)
+
+
+@router.get("/{user_id}", response_model=User | UserPublic, responses=responses(304, 401, 404))
+async def get_user(
+    user_id: ResourceId,
+    storage: StorageDep,
+    response: Response,
+    caller: MaybeCaller,
+) -> Any:
+    """Read one user: the public view, or the account for themself and admins (304 if current)."""
+    response.headers["Vary"] = "Authorization"
+    user = view(await storage.users.get(user_id), caller)
+    return tagged(user, response)
 
 
 @router.post("", status_code=201, responses=responses(409))
@@ -83,48 +138,6 @@ async def import_users(
     return await storage.users.create_many(accounts)
 
 
-@router.get("/search", response_model=Page[User] | Page[UserPublic], responses=responses(401))
-@router.get("", response_model=Page[User] | Page[UserPublic], responses=responses(401))
-async def list_users(
-    query: Annotated[UserQuery, Query()],
-    storage: StorageDep,
-    cursors: CursorsDep,
-    request: Request,
-    caller: MaybeCaller,
-) -> Any:
-    """List users, filtered, sorted and paginated (emails only for admins).
-
-    ``/users/search`` is the same list, kept for clients that search by ``name`` or ``city``.
-    """
-    return await _listing(query, storage, cursors, request, caller)
-
-
-async def _listing(
-    query: UserQuery,
-    storage: StorageDep,
-    cursors: CursorsDep,
-    request: Request,
-    caller: Credentials | None,
-) -> Page[User] | Page[UserPublic]:
-    page = await cursors.page(request, query, storage.users.list)
-    if caller is not None and caller.role == "admin":
-        return page
-    public = Page[UserPublic](
-        items=[user.public() for user in page.items],
-        total=page.total,
-        skip=page.skip,
-        limit=page.limit,
-        next_cursor=page.next_cursor,
-    )
-    return public
-
-
-@router.get("/me", responses=responses(401))
-async def who_am_i(storage: StorageDep, caller: Caller, response: Response) -> User:
-    """The caller's own account."""
-    return tagged(await storage.users.get(caller.id), response)
-
-
 @router.post("/me/password", status_code=204, responses=responses(401, 403))
 async def change_password(
     data: PasswordChange, storage: StorageDep, passwords: PasswordsDep, caller: Caller
@@ -135,20 +148,6 @@ async def change_password(
     password_hash = await passwords.hash(data.new_password.get_secret_value())
     await storage.credentials.set_password(caller.id, password_hash)
     return Response(status_code=204)
-
-
-@router.get("/{user_id}", response_model=User | UserPublic, responses=responses(304, 401, 404))
-async def get_user(
-    user_id: ResourceId,
-    storage: StorageDep,
-    response: Response,
-    caller: MaybeCaller,
-    if_none_match: IfNoneMatch = None,
-) -> Any:
-    """Read one user: the public view, or the account for themself and admins (304 if current)."""
-    response.headers["Vary"] = "Authorization"
-    user = view(await storage.users.get(user_id), caller)
-    return unless_unchanged(user, response, if_none_match)
 
 
 @router.patch("/{user_id}", responses=responses(401, 403, 404, 409, 412))
@@ -192,16 +191,25 @@ async def delete_user(
     return Response(status_code=204)
 
 
-@router.get("/{user_id}/posts", responses=responses(404))
+@router.get("/{user_id}/posts", responses=responses(401, 404))
 async def list_user_posts(
     user_id: ResourceId,
     query: Annotated[PostQuery, Query()],
     storage: StorageDep,
     cursors: CursorsDep,
     request: Request,
+    response: Response,
+    caller: MaybeCaller,
 ) -> Page[Post]:
-    """A user's posts (an empty page if they have none); ``author_id`` is ignored here."""
-    return await cursors.page(request, query, lambda q: storage.posts.list_by_author(user_id, q))
+    """A user's posts (an empty page if they have none); ``author_id`` is ignored here.
+
+    Their drafts are listed for them and admins only.
+    """
+    response.headers["Vary"] = "Authorization"
+    drafts = draft_scope(caller)
+    return await cursors.page(
+        request, query, lambda q: storage.posts.list_by_author(user_id, q, drafts)
+    )
 
 
 @router.get("/{user_id}/orders", responses=responses(401, 404))

@@ -19,26 +19,27 @@ class LocalRevocations:
 
     def __init__(self, capacity: int = CAPACITY) -> None:
         self.capacity = capacity
-        self._until: OrderedDict[str, float] = OrderedDict()
+        self.ids: OrderedDict[str, float] = OrderedDict()
+        """Token id -> when it expires; ``api.auth.tokens.Tokens`` refuses these ids."""
 
     def revoke(self, token_id: str, expires_at: float) -> None:
         """Deny ``token_id`` until ``expires_at`` (Unix time)."""
         self._forget_expired()
-        self._until[token_id] = expires_at
-        while len(self._until) > self.capacity:
-            self._until.popitem(last=False)
+        self.ids[token_id] = expires_at
+        while len(self.ids) > self.capacity:
+            self.ids.popitem(last=False)
 
     def revoked(self, token_id: str) -> bool:
         """Whether ``token_id`` was logged out here (and has not expired since)."""
-        return token_id in self._until  # an expired token is refused by its signature anyway
+        return token_id in self.ids  # an expired token is refused by its signature anyway
 
     def _forget_expired(self) -> None:
         now = time.time()
-        while self._until:
-            token_id, until = next(iter(self._until.items()))
+        while self.ids:
+            token_id, until = next(iter(self.ids.items()))
             if until > now:
                 break
-            del self._until[token_id]
+            del self.ids[token_id]
 
 
 class LocalPositions:

@@ -106,10 +106,6 @@ class SharedState:
             await self.attempt(lambda redis: redis.ping())
         return self.status
 
-    def admit_here(self, token_id: str) -> bool:
-        """Whether this process lets ``token_id`` through, without I/O (no Redis, no replicas)."""
-        return not self.revocations.revoked(token_id)
-
     async def admit(self, token_id: str, user_id: int) -> bool:
         """Whether ``token_id`` is not logged out; if reads may lag, track the caller's reads.
 

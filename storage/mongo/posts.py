@@ -28,6 +28,7 @@ from storage.mongo.runner import Runner
 from storage.mongo.users import to_author
 from storage.types import POSTS as LISTING
 from storage.types import (
+    DraftScope,
     Page,
     Post,
     PostCreate,
@@ -51,6 +52,15 @@ def to_post(doc: Document, author: Document) -> Post:
         updated_at=doc["updated_at"],
         version=doc["version"],
     )
+
+
+def visible(drafts: DraftScope) -> Document:
+    """The filter that leaves out the drafts ``drafts`` does not show (none for admins)."""
+    if drafts.everyone:
+        return {}
+    if drafts.author_id is None:
+        return {"published": True}
+    return {"$or": [{"published": True}, {"author_id": drafts.author_id}]}
 
 
 # Reads leave out the search keys: a post's content key alone can be 60k characters.
@@ -82,8 +92,8 @@ class MongoPostStore:
         author = await self._run.transaction(insert)
         return to_post(doc, author)
 
-    async def get(self, post_id: int) -> Post:
-        """Return one post with its author, or raise ``NotFound``."""
+    async def get(self, post_id: int, drafts: DraftScope) -> Post:
+        """Return one post with its author, or raise ``NotFound`` (also for a hidden draft)."""
 
         async def read(session: Session) -> tuple[Document | None, Document | None]:
             doc = await self._posts.find_one({"_id": post_id}, SHOWN, session=session)
@@ -94,18 +104,24 @@ class MongoPostStore:
         doc, author = await self._run.snapshot(read)
         if doc is None or author is None:
             raise NotFound(POST_NOT_FOUND)
-        return to_post(doc, author)
+        post = to_post(doc, author)
+        if not drafts.shows(post):
+            raise NotFound(POST_NOT_FOUND)
+        return post
 
-    async def list(self, query: PostQuery) -> Page[Post]:
+    async def list(self, query: PostQuery, drafts: DraftScope) -> Page[Post]:
         """Return a page of posts matching the query, authors embedded."""
-        page = await self._page(query)
+        page = await self._page(query, drafts)
         assert page is not None  # only a missing author_id user gives None
         return page
 
-    async def list_by_author(self, author_id: int, query: PostQuery) -> Page[Post]:
+    async def list_by_author(
+        self, author_id: int, query: PostQuery, drafts: DraftScope
+    ) -> Page[Post]:
         """Return a page of one author's posts; ``NotFound`` if the user does not exist."""
         # The author in the path wins over any author_id in the query, as on SQL.
-        page = await self._page(query.model_copy(update={"author_id": author_id}), author_id)
+        by_author = query.model_copy(update={"author_id": author_id})
+        page = await self._page(by_author, drafts, author_id)
         if page is None:
             raise NotFound(USER_NOT_FOUND)
         return page
@@ -177,7 +193,9 @@ class MongoPostStore:
             raise NotFound(POST_NOT_FOUND)
         return to_post(doc, author)
 
-    async def _page(self, query: PostQuery, author_id: int | None = None) -> Page[Post] | None:
+    async def _page(
+        self, query: PostQuery, drafts: DraftScope, author_id: int | None = None
+    ) -> Page[Post] | None:
         """The page (None if ``author_id`` names no user), read from one snapshot."""
 
         async def read(session: Session) -> Page[Post] | None:
@@ -186,7 +204,10 @@ class MongoPostStore:
                 known = await self._users.find_one({"_id": author_id}, session=session)
                 if known is None:
                     return None
-            docs, total = await find_page(self._posts, query_filter(query), query, session, SHOWN)
+            filter_, shown = query_filter(query), visible(drafts)
+            if shown:
+                filter_ = {"$and": [filter_, shown]}
+            docs, total = await find_page(self._posts, filter_, query, session, SHOWN)
             if known is not None:
                 authors = {known["_id"]: known}
             else:

@@ -7,11 +7,12 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 
 from storage.mongo.documents import POSTS, Document
+from storage.mongo.posts import visible
 from storage.mongo.runner import Runner
-from storage.types import Page, TagCount, TagQuery
+from storage.types import DraftScope, Page, TagCount, TagQuery
 
 
-def _pipeline(query: TagQuery) -> list[Document]:
+def _pipeline(query: TagQuery, drafts: DraftScope) -> list[Document]:
     key = query.sort_key
     direction = DESCENDING if key.descending else ASCENDING
     # The tag name is the group's _id; ties in post_count go by name ascending.
@@ -43,7 +44,10 @@ def _pipeline(query: TagQuery) -> list[Document]:
     facets: Document = {"items": page}
     if query.count:
         facets["total"] = [{"$count": "n"}]
+    shown = visible(drafts)
+    # Only the posts the reader may see count.
     return [
+        *([{"$match": shown}] if shown else []),
         {"$unwind": "$tags"},
         # Tags are de-duplicated per post, so counting elements counts posts.
         {"$group": {"_id": "$tags", "post_count": {"$sum": 1}}},
@@ -59,11 +63,11 @@ class MongoTagStore:
         self._run = runner
         self._posts = runner.db[POSTS]
 
-    async def list(self, query: TagQuery) -> Page[TagCount]:
-        """Return a page of tags carried by at least one post, with their post counts."""
+    async def list(self, query: TagQuery, drafts: DraftScope) -> Page[TagCount]:
+        """Return a page of tags carried by a post ``drafts`` shows, with their post counts."""
 
         async def aggregate() -> list[dict[str, Any]]:
-            cursor = await self._posts.aggregate(_pipeline(query))
+            cursor = await self._posts.aggregate(_pipeline(query, drafts))
             return await cursor.to_list()
 
         results = await self._run.run(aggregate)

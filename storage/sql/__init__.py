@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storage.errors import StorageError
-from storage.sql.engine import POOL_SIZE, create_engine
+from storage.sql.engine import POOL_SIZE, create_engine, create_read_pool
 from storage.sql.migrate import check_at_head, migration_engine, upgrade_to_head
 from storage.sql.replication import open_replication
 from storage.sql.storage import SqlStorage, ping
@@ -28,29 +28,32 @@ async def open_sql_storage(
     defaults if None). ``read_urls`` are read replicas of ``url``, read while
     they are less than ``read_max_lag`` seconds behind (``storage.sql.replication``;
     a Galera cluster is found by itself). Raises ``Unavailable``,
-    ``NotMigrated`` or ``ReplicaConfigError``; the engines are disposed on failure.
+    ``NotMigrated`` or ``ReplicaConfigError``; everything is closed on failure.
     """
     timeouts = timeouts or Timeouts()
     engine = create_engine(url, pool_size=pool_size, timeouts=timeouts)
     read_engine = create_engine(url, autocommit=True, pool_size=pool_size, timeouts=timeouts)
+    reads = create_read_pool(read_engine, pool_size, timeouts)
     try:
         await ping(engine, timeouts)
         await check_at_head(engine)
         replication = await open_replication(
             url,
             read_engine,
+            reads,
             read_urls or [],
             pool_size=pool_size,
             timeouts=timeouts,
             max_lag=read_max_lag,
         )
     except StorageError:
+        await reads.close()
         await engine.dispose()
         await read_engine.dispose()
         raise
     if replication is not None:
         await replication.start()
-    return SqlStorage(engine, read_engine, timeouts, replication)
+    return SqlStorage(engine, read_engine, timeouts, reads, replication)
 
 
 async def migrate_sql(url: str) -> str:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, NotFound
 from storage.messages import CATEGORY_HAS_PRODUCTS, CATEGORY_NOT_FOUND
 from storage.sql.database import Database, lock_row
-from storage.sql.queries import columns_of, paged, shown, total
+from storage.sql.prepared import Read, query
+from storage.sql.queries import columns_of, page_of, paged, shown, where
 from storage.sql.tables import CategoryRow, ProductRow, categories_table
 from storage.types import (
     CATEGORIES,
@@ -25,6 +27,13 @@ from storage.types import (
 
 COLUMNS = columns_of(categories_table)
 CATEGORY_BY_ID = select(*shown(categories_table)).where(categories_table.c.id == bindparam("id"))
+
+
+def _category(category_id: int) -> Read[Category]:
+    rows = yield query(CATEGORY_BY_ID, id=category_id)
+    if not rows:
+        raise NotFound(CATEGORY_NOT_FOUND)
+    return Category.model_validate(rows[0])
 
 
 class SqlCategoryStore:
@@ -42,19 +51,17 @@ class SqlCategoryStore:
         return Category.model_validate(row)
 
     async def get(self, category_id: int) -> Category:
-        async with self._db.read() as conn:
-            row = (await conn.execute(CATEGORY_BY_ID, {"id": category_id})).mappings().first()
-        if row is None:
-            raise NotFound(CATEGORY_NOT_FOUND)
-        return Category.model_validate(row)
+        return await self._db.reads.run(_category(category_id))
 
     async def list(self, query: CategoryQuery) -> Page[Category]:
-        statement = select(*shown(categories_table))
-        async with self._db.read() as conn:
-            counted = await total(conn, statement, query)
-            page = paged(statement, query, COLUMNS, categories_table.c.id, self._db.dialect)
-            items = [Category.model_validate(row) for row in (await conn.execute(page)).mappings()]
-        return Page.of(items, query, counted)
+        def matching(_dialect: str) -> Select[Any]:
+            return select(categories_table.c.id).where(*where(query, COLUMNS))
+
+        def page(dialect: str) -> Select[Any]:
+            statement = select(*shown(categories_table)).where(*where(query, COLUMNS))
+            return paged(statement, query, COLUMNS, categories_table.c.id, dialect)
+
+        return await self._db.reads.run(page_of(query, matching, page, Category.model_validate))
 
     async def update(
         self, category_id: int, changes: CategoryUpdate, expected: str | None = None

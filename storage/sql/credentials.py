@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select, update
+from typing import Any
+
+from sqlalchemy import bindparam, or_, select, update
 
 from storage.errors import NotFound
 from storage.messages import USER_NOT_FOUND
 from storage.sql.database import Database
+from storage.sql.prepared import Read, query
 from storage.sql.tables import UserRow, users_table
 from storage.types import Credentials, utc_now
 from storage.types.text import fold
@@ -20,6 +23,16 @@ CREDENTIALS = select(
     USERS.c.password_hash,
     USERS.c.token_version,
 )
+# Every signed-in request reads its caller's credentials: built once.
+CREDENTIALS_BY_ID = CREDENTIALS.where(USERS.c.id == bindparam("id"))
+CREDENTIALS_BY_LOGIN = CREDENTIALS.where(
+    or_(USERS.c.username_key == bindparam("key"), USERS.c.email_key == bindparam("key"))
+).limit(1)
+
+
+def _credentials(statement: Any, **values: Any) -> Read[Credentials | None]:
+    rows = yield query(statement, **values)
+    return Credentials.model_validate(rows[0]) if rows else None
 
 
 class SqlCredentialStore:
@@ -30,16 +43,11 @@ class SqlCredentialStore:
 
     async def by_login(self, login: str) -> Credentials | None:
         key = fold(login.strip())
-        statement = CREDENTIALS.where(or_(USERS.c.username_key == key, USERS.c.email_key == key))
         # From the primary: an account signed up a moment ago can log in.
-        async with self._db.read(fresh=True) as conn:
-            row = (await conn.execute(statement.limit(1))).mappings().first()
-        return None if row is None else Credentials.model_validate(row)
+        return await self._db.fresh.run(_credentials(CREDENTIALS_BY_LOGIN, key=key))
 
     async def by_id(self, user_id: int) -> Credentials | None:
-        async with self._db.read() as conn:
-            row = (await conn.execute(CREDENTIALS.where(USERS.c.id == user_id))).mappings().first()
-        return None if row is None else Credentials.model_validate(row)
+        return await self._db.reads.run(_credentials(CREDENTIALS_BY_ID, id=user_id))
 
     async def set_password(self, user_id: int, password_hash: str) -> None:
         async with self._db.write() as session:

@@ -6,19 +6,19 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, nullcontext
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage import consistency
 from storage.consistency import UNKNOWN
-from storage.errors import StorageError, TimedOut, Unavailable
+from storage.errors import StorageError, Unavailable
 from storage.sql.engine import SQLITE_WRITE
 from storage.sql.errors import is_transient, translate_errors
-from storage.sql.failover import FailoverConnection, replica_connection
 from storage.sql.queries import binary
+from storage.sql.read_pools import EngineReads, ReadPool
 from storage.timeouts import Timeouts
 
 if TYPE_CHECKING:
@@ -30,12 +30,17 @@ RETRY_SECONDS = 5.0
 
 
 class Database:
-    """The engines of one database plus the two ways a repository uses them.
+    """The engines of one database plus the ways a repository uses them.
 
-    ``engine`` runs transactions (writes); ``read_engine`` runs autocommit
-    statements (reads), each from its own connection pool. Every operation
-    ends within ``timeouts.operation``: the engines bound each wait
-    (connect, pool, statement), and a deadline bounds their sum.
+    ``engine`` runs transactions (writes); ``reads`` runs read operations on
+    the driver's own pool; ``read_engine`` runs autocommit statements for bulk
+    reads (copies). Every operation ends within ``timeouts.operation``: each
+    wait is bounded (connect, pool, statement), and a deadline bounds their sum.
+
+    With ``replication`` (read replicas, Galera: ``storage.sql.replication``),
+    ``reads`` go where its router says, ``fresh`` reads (that must see every
+    committed write) to the primary, and every commit reports the primary's
+    position to the request's ``storage.consistency`` context.
     """
 
     def __init__(
@@ -43,6 +48,7 @@ class Database:
         engine: AsyncEngine,
         read_engine: AsyncEngine,
         timeouts: Timeouts | None = None,
+        reads: ReadPool | None = None,
         replication: Replication | None = None,
     ) -> None:
         self.engine = engine
@@ -50,8 +56,13 @@ class Database:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._read_engine = read_engine
         self.timeouts = timeouts or Timeouts()
+        self.reads: ReadPool = reads or EngineReads(read_engine, self.timeouts)
+        """Where the stores' reads run (``storage.sql.read_pools``): the driver's own pool."""
+        self.fresh: ReadPool = self.reads
+        """Where reads that must see every committed write run (a log-in): the primary."""
         self.replication = replication
-        """Replicas or Galera (``storage.sql.replication``); None for one server."""
+        if replication is not None:
+            self.reads, self.fresh = replication.reads, replication.fresh
         # SQLite has one writer at a time. Left to themselves, this process's
         # writers would all wait in SQLite's busy handler, which polls rather
         # than queues: under load some wait past the busy timeout while later
@@ -62,46 +73,11 @@ class Database:
         )
 
     @asynccontextmanager
-    async def read(self, *, fresh: bool = False) -> AsyncIterator[AsyncConnection]:
-        """A connection for queries, on the autocommit engine.
-
-        Reads use Core statements, not the ORM: a point read costs a third of
-        the CPU without the identity map and unit of work it does not need.
-
-        With replicas, the ``ReadRouter`` picks the server (no round trip: see
-        ``storage.sql.replicas``): a replica that has replayed what the request
-        requires (``storage.consistency``), else the primary. ``fresh`` reads
-        must see every committed write (a log-in, explaining a refused write):
-        they go to the primary, and note where it stood for the request.
-        """
-        if self.replication is None:
-            with translate_errors():
-                async with self.deadline(), self._read_engine.connect() as conn:
-                    yield conn
-            return
-        router = self.replication.router
-        context = consistency.current()
-        if fresh:
-            target = router.fresh
-        else:
-            target = router.choose(context.required if context is not None else None)
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection on the autocommit engine, for bulk reads (copies); requests: ``reads``."""
         with translate_errors():
-            async with self.deadline(), AsyncExitStack() as stack:
-                if target.is_primary:
-                    yield await stack.enter_async_context(target.executor.connect())
-                else:
-                    try:
-                        with translate_errors():
-                            conn = await replica_connection(target.executor, stack)
-                    except TimedOut:
-                        raise
-                    except Unavailable:  # the replica stopped since the monitor's last look
-                        router.failed(target)
-                        yield await stack.enter_async_context(router.fresh.executor.connect())
-                    else:
-                        yield cast(AsyncConnection, FailoverConnection(conn, target, router, stack))
-            if fresh and context is not None:
-                context.noted(await self.replication.primary_position())
+            async with self.deadline(), self._read_engine.connect() as conn:
+                yield conn
 
     def deadline(self) -> asyncio.Timeout:
         """The bound on one operation; past it the operation is cancelled (``TimeoutError``).

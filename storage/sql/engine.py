@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection
@@ -11,6 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from storage.sql import liveness
 from storage.sql.urls import to_async_url
 from storage.timeouts import Timeouts
+
+if TYPE_CHECKING:
+    from storage.sql.read_pools import ReadPool
 
 # Execution option a write transaction sets so SQLite takes its write lock up front.
 SQLITE_WRITE = "sqlite_begin_immediate"
@@ -136,3 +139,32 @@ def _configure_sqlite(engine: AsyncEngine, *, transactions: bool, foreign_keys: 
         # "database is locked" without waiting; IMMEDIATE waits for the lock.
         immediate = conn.get_execution_options().get(SQLITE_WRITE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_read_pool(
+    read_engine: AsyncEngine, pool_size: int, timeouts: Timeouts, *, session: str = ""
+) -> ReadPool:
+    """The pool reads run on (``storage.sql.read_pools``), set up like the engines' connections.
+
+    The driver gets the connection arguments SQLAlchemy would give it for
+    ``read_engine``'s URL, plus the same timeouts. Nothing connects yet.
+    ``session``: more MariaDB session settings (Galera's ``wsrep_sync_wait``).
+    """
+    from storage.sql import read_pools  # imports the drivers
+
+    url, dialect = read_engine.url, read_engine.dialect
+    driver = url.get_driver_name()
+    if dialect.name == "postgresql" and driver == "asyncpg":
+        _, kwargs = dialect.create_connect_args(url)
+        args = {**kwargs, **_server_timeouts("postgresql", timeouts)}
+        return read_pools.AsyncpgReads(dialect, args, pool_size, timeouts)
+    if dialect.name == "mysql" and driver == "asyncmy":
+        _, kwargs = dialect.create_connect_args(url)
+        args = {**kwargs, **_server_timeouts("mysql", timeouts)}
+        return read_pools.AsyncmyReads(dialect, args, pool_size, timeouts, session)
+    if dialect.name == "sqlite" and url.database not in (None, "", ":memory:"):
+        from storage.sql.sqlite_reads import SqliteReads
+
+        return SqliteReads(dialect, url.database, pool_size, timeouts)
+    # An in-memory SQLite database (one connection, shared) or another driver.
+    return read_pools.EngineReads(read_engine, timeouts)

@@ -10,12 +10,11 @@ serialization failure left is retried by ``Database.transaction``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.errors import Conflict, NotFound
@@ -27,7 +26,8 @@ from storage.messages import (
     product_missing,
 )
 from storage.sql.database import Database, lock_row
-from storage.sql.queries import columns_of, paged, total
+from storage.sql.prepared import Read, Row, query
+from storage.sql.queries import among, columns_of, page_of, paged
 from storage.sql.tables import OrderRow, ProductRow, UserRow, order_lines, orders_table
 from storage.types import Order, OrderCreate, OrderLine, OrderQuery, Page, ensure_current, utc_now
 
@@ -82,21 +82,10 @@ class SqlOrderStore:
         return await self._db.transaction(place)
 
     async def get(self, order_id: int) -> Order:
-        async with self._db.read() as conn:
-            orders = await _orders(conn, select(orders_table).where(orders_table.c.id == order_id))
-        if not orders:
-            raise NotFound(ORDER_NOT_FOUND)
-        return orders[0]
+        return await self._db.reads.run(_one_order(order_id))
 
     async def list_by_user(self, user_id: int, query: OrderQuery) -> Page[Order]:
-        async with self._db.read() as conn:
-            user = await conn.execute(select(UserRow.id).where(UserRow.id == user_id))
-            if user.first() is None:
-                raise NotFound(USER_NOT_FOUND)
-            mine = select(orders_table).where(orders_table.c.user_id == user_id)
-            counted = await total(conn, mine, query)
-            page = paged(mine, query, COLUMNS, orders_table.c.id, self._db.dialect)
-            return Page.of(await _orders(conn, page), query, counted)
+        return await self._db.reads.run(_orders_of(user_id, query))
 
     async def cancel(self, order_id: int, expected: str | None = None) -> Order:
         async def cancel(session: AsyncSession) -> Order:
@@ -155,21 +144,52 @@ async def _take(session: AsyncSession, product_id: int, quantity: int) -> OrderL
     )
 
 
-async def _orders(conn: AsyncConnection, statement: Any) -> list[Order]:
-    rows = (await conn.execute(statement)).mappings().all()
-    lines = await _lines_of(conn, [row["id"] for row in rows])
+ORDER_BY_ID = select(orders_table).where(orders_table.c.id == bindparam("id"))
+USER_EXISTS = select(UserRow.id).where(UserRow.id == bindparam("id"))
+
+
+def _one_order(order_id: int) -> Read[Order]:
+    rows = yield query(ORDER_BY_ID, id=order_id)
+    orders = yield from _with_lines(rows)
+    if not orders:
+        raise NotFound(ORDER_NOT_FOUND)
+    return orders[0]
+
+
+def _orders_of(user_id: int, page_query: OrderQuery) -> Read[Page[Order]]:
+    if not (yield query(USER_EXISTS, id=user_id)):
+        raise NotFound(USER_NOT_FOUND)
+
+    def matching(_dialect: str) -> Select[Any]:
+        return select(orders_table.c.id).where(orders_table.c.user_id == bindparam("user_id"))
+
+    def page(dialect: str) -> Select[Any]:
+        mine = select(orders_table).where(orders_table.c.user_id == bindparam("user_id"))
+        return paged(mine, page_query, COLUMNS, orders_table.c.id, dialect)
+
+    values = {"user_id": user_id}
+    return (yield from page_of(page_query, matching, page, items=_with_lines, extra=values))
+
+
+def _with_lines(rows: list[Row]) -> Read[list[Order]]:
+    """The orders of ``rows`` with their lines (one more statement, at any page size)."""
+    if not rows:
+        return []
+    found = yield among("order_lines", [row["id"] for row in rows], order_lines.c.order_id, _lines)
+    lines: dict[int, list[OrderLine]] = {}
+    for line in found:
+        lines.setdefault(line["order_id"], []).append(OrderLine.model_validate(line))
     return [_order(row, lines.get(row["id"], []), row["created_at"], row) for row in rows]
 
 
+def _lines(among_ids: Any) -> Select[Any]:
+    lines = select(order_lines).where(among_ids)
+    return lines.order_by(order_lines.c.order_id, order_lines.c.line_no)
+
+
 async def _lines_of(conn: AsyncConnection, order_ids: Sequence[int]) -> dict[int, list[OrderLine]]:
-    """Every line of the given orders, in the order they were placed: one statement."""
-    if not order_ids:
-        return {}
-    statement = (
-        select(order_lines)
-        .where(order_lines.c.order_id.in_(order_ids))
-        .order_by(order_lines.c.order_id, order_lines.c.line_no)
-    )
+    """Every line of the given orders (in a write), in the order they were placed."""
+    statement = _lines(order_lines.c.order_id.in_(order_ids))
     found: dict[int, list[OrderLine]] = {}
     for row in (await conn.execute(statement)).mappings():
         found.setdefault(row["order_id"], []).append(OrderLine.model_validate(dict(row)))
@@ -177,10 +197,10 @@ async def _lines_of(conn: AsyncConnection, order_ids: Sequence[int]) -> dict[int
 
 
 def _order(
-    row: RowMapping | dict[str, Any],
+    row: Mapping[str, Any],
     lines: list[OrderLine],
     created_at: Any,
-    stored: RowMapping | None = None,
+    stored: Mapping[str, Any] | None = None,
 ) -> Order:
     return Order(
         id=row["id"],
@@ -199,5 +219,5 @@ def _from_row(row: OrderRow, lines: list[OrderLine]) -> Order:
         {"id": row.id, "user_id": row.user_id, "status": row.status, "version": row.version},
         lines,
         row.created_at,
-        {"updated_at": row.updated_at},  # type: ignore[arg-type]
+        {"updated_at": row.updated_at},
     )

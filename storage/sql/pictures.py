@@ -15,19 +15,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import NotFound, Unavailable
 from storage.messages import PICTURE_NOT_FOUND
 from storage.sql.database import Database
+from storage.sql.prepared import Query, Read
 from storage.sql.tables import pictures_table
 from storage.sql.users import drop_if_unused, locked_user
 from storage.types import User, utc_now
 from storage.types.pictures import NewPicture, column_of
 
 _ATTEMPTS = 3
+
+
+def _image(size: int, column: Any, digest: str) -> Read[bytes]:
+    def statement(_dialect: str) -> Select[Any]:
+        return select(column.label("image")).where(pictures_table.c.digest == bindparam("digest"))
+
+    # One statement per size (its column), prepared once each.
+    rows = yield Query(("picture", size), statement, {"digest": digest})
+    if not rows or rows[0]["image"] is None:
+        raise NotFound(PICTURE_NOT_FOUND)
+    return bytes(rows[0]["image"])
 
 
 class SqlPictureStore:
@@ -40,11 +52,7 @@ class SqlPictureStore:
         column = pictures_table.c.get(column_of(size))
         if column is None:
             raise NotFound(PICTURE_NOT_FOUND)
-        async with self._db.read() as conn:
-            found = await conn.scalar(select(column).where(pictures_table.c.digest == digest))
-        if found is None:
-            raise NotFound(PICTURE_NOT_FOUND)
-        return bytes(found)
+        return await self._db.reads.run(_image(size, column, digest))
 
     async def set(self, user_id: int, picture: NewPicture) -> User:
         async def work(session: AsyncSession) -> User:

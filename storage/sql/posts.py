@@ -6,19 +6,20 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from storage.errors import NotFound
-from storage.messages import AUTHOR_NOT_FOUND, POST_NOT_FOUND, USER_NOT_FOUND
+from storage.messages import AUTHOR_NOT_FOUND, POST_NOT_FOUND
 from storage.sql.database import Database, lock_row
-from storage.sql.post_reads import fetch_posts, page_of_posts, posts_with_authors
-from storage.sql.tables import PostRow, TagRow, UserRow, posts_table, users_table
+from storage.sql.post_reads import one_post, page_of_posts
+from storage.sql.tables import PostRow, TagRow, UserRow
 from storage.types import (
     POSTS,
     Author,
+    DraftScope,
     Page,
     Post,
     PostCreate,
@@ -27,8 +28,6 @@ from storage.types import (
     ensure_current,
     utc_now,
 )
-
-POST_BY_ID = posts_with_authors().where(posts_table.c.id == bindparam("id"))
 
 # Author in the same statement (many-to-one: no extra rows), tags in one more:
 # the round trips for a page do not depend on its size.
@@ -74,24 +73,16 @@ class SqlPostStore:
             await session.flush()
             return to_post(row)
 
-    async def get(self, post_id: int) -> Post:
-        async with self._db.read() as conn:
-            found = await fetch_posts(conn, POST_BY_ID, {"id": post_id})
-        if not found:
-            raise NotFound(POST_NOT_FOUND)
-        return found[0]
+    async def get(self, post_id: int, drafts: DraftScope) -> Post:
+        return await self._db.reads.run(one_post(post_id, drafts))
 
-    async def list(self, query: PostQuery) -> Page[Post]:
-        async with self._db.read() as conn:
-            return await page_of_posts(conn, query, self._db.dialect)
+    async def list(self, query: PostQuery, drafts: DraftScope) -> Page[Post]:
+        return await self._db.reads.run(page_of_posts(query, drafts))
 
-    async def list_by_author(self, author_id: int, query: PostQuery) -> Page[Post]:
-        async with self._db.read() as conn:
-            exists = select(users_table.c.id).where(users_table.c.id == author_id)
-            if (await conn.execute(exists)).first() is None:
-                raise NotFound(USER_NOT_FOUND)
-            by_author = query.model_copy(update={"author_id": author_id})
-            return await page_of_posts(conn, by_author, self._db.dialect)
+    async def list_by_author(
+        self, author_id: int, query: PostQuery, drafts: DraftScope
+    ) -> Page[Post]:
+        return await self._db.reads.run(page_of_posts(query, drafts, author_id))
 
     async def update(self, post_id: int, changes: PostUpdate, expected: str | None = None) -> Post:
         async with self._db.write() as session:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
 from sqlalchemy import Select, bindparam, insert, select
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -18,7 +18,8 @@ from storage.messages import (
     categories_missing,
 )
 from storage.sql.database import Database, lock_row
-from storage.sql.queries import columns_of, paged, prefixed, shown, total, unprefixed, where
+from storage.sql.prepared import Read, query
+from storage.sql.queries import columns_of, page_of, paged, prefixed, shown, unprefixed, where
 from storage.sql.tables import CategoryRow, ProductRow, categories_table, products_table
 from storage.types import (
     PRODUCTS,
@@ -93,25 +94,17 @@ class SqlProductStore:
         ]
 
     async def get(self, product_id: int) -> Product:
-        async with self._db.read() as conn:
-            row = (await conn.execute(PRODUCT_BY_ID, {"id": product_id})).mappings().first()
-        if row is None or row["deleted_at"] is not None:
-            raise NotFound(PRODUCT_NOT_FOUND)
-        return _from_mapping(row)
+        return await self._db.reads.run(_product(product_id))
 
     async def list(self, query: ProductQuery) -> Page[Product]:
-        clauses = where(query, COLUMNS)
-        async with self._db.read() as conn:
-            counted = await total(conn, select(products_table.c.id).where(*clauses), query)
-            statement = paged(
-                _products_with_categories().where(*clauses),
-                query,
-                COLUMNS,
-                products_table.c.id,
-                self._db.dialect,
-            )
-            items = [_from_mapping(row) for row in (await conn.execute(statement)).mappings()]
-        return Page.of(items, query, counted)
+        def matching(_dialect: str) -> Select[Any]:
+            return select(products_table.c.id).where(*where(query, COLUMNS))
+
+        def page(dialect: str) -> Select[Any]:
+            statement = _products_with_categories().where(*where(query, COLUMNS))
+            return paged(statement, query, COLUMNS, products_table.c.id, dialect)
+
+        return await self._db.reads.run(page_of(query, matching, page, _from_mapping))
 
     async def update(
         self, product_id: int, changes: ProductUpdate, expected: str | None = None
@@ -180,6 +173,13 @@ def _products_with_categories() -> Select[Any]:
 PRODUCT_BY_ID = _products_with_categories().where(products_table.c.id == bindparam("id"))
 
 
+def _product(product_id: int) -> Read[Product]:
+    rows = yield query(PRODUCT_BY_ID, id=product_id)
+    if not rows or rows[0]["deleted_at"] is not None:
+        raise NotFound(PRODUCT_NOT_FOUND)
+    return _from_mapping(rows[0])
+
+
 def _from_row(row: ProductRow) -> Product:
     category = Category.model_validate(row.category) if row.category is not None else None
     return Product.model_validate(
@@ -190,7 +190,7 @@ def _from_row(row: ProductRow) -> Product:
     )
 
 
-def _from_mapping(row: RowMapping) -> Product:
+def _from_mapping(row: Mapping[str, Any]) -> Product:
     category = unprefixed(row, CATEGORY) if row["category_id"] is not None else None
     return Product.model_validate(
         {

@@ -3,20 +3,35 @@
 ``where`` and ``order_by`` turn a list query into SQL using only what
 ``storage.types`` declares for the resource (``Listing``): a column map that
 lacks a declared field fails loudly in ``tests/test_declarations.py``, never
-with a KeyError on a request.
+with a KeyError on a request. The SQL depends only on the query's shape
+(which filters, which order, skip or cursor); values are bound parameters,
+so each shape is prepared once (``storage.sql.prepared``) and ``page_of``
+reads a page with it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, String, Table, and_, func, or_, select, true
-from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    true,
+)
 
+from storage.sql.prepared import Query, Read, Row
+from storage.types import Page
 from storage.types.common import ListQuery
-from storage.types.schema import Op
+from storage.types.schema import Filter
 
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
@@ -35,36 +50,79 @@ def columns_of(table: Table, **extra: Any) -> dict[str, Any]:
 
 
 def where(query: ListQuery, columns: Mapping[str, Any]) -> list[ColumnElement[bool]]:
-    """WHERE clauses for the filters ``query`` sets, as its listing declares them."""
+    """WHERE clauses for the filters ``query`` sets, as its listing declares them.
+
+    Values are bound parameters named after the filter (``parameters`` gives
+    them), so every query with the same filters shares one prepared statement.
+    """
     return [
-        _clause(filter_.op, [columns[field] for field in filter_.fields], value)
+        _clause(filter_, [columns[field] for field in filter_.fields], value)
         for filter_, value in query.conditions()
     ]
 
 
-def _clause(op: Op, targets: list[Any], value: Any) -> ColumnElement[bool]:
+def _clause(filter_: Filter, targets: list[Any], value: Any) -> ColumnElement[bool]:
     first = targets[0]
-    match op:
+    bound: Any = bindparam(filter_.param)
+    match filter_.op:
         case "equals":
-            return first == value  # type: ignore[no-any-return]
+            return first == bound  # type: ignore[no-any-return]
         case "at_least":
-            return first >= value  # type: ignore[no-any-return]
+            return first >= bound  # type: ignore[no-any-return]
         case "at_most":
-            return first <= value  # type: ignore[no-any-return]
-        case "positive":
-            return (first > 0) if value else (first == 0)  # type: ignore[no-any-return]
+            return first <= bound  # type: ignore[no-any-return]
         case "has":
-            return first.has(value)  # type: ignore[no-any-return]
+            return first.has(bound)  # type: ignore[no-any-return]
         case "contains":
             # Keys and value are both folded: a plain, case-sensitive substring
-            # test; autoescape makes % _ and / in the value literal.
-            return or_(*(target.contains(value, autoescape=True) for target in targets))
+            # test; the bound pattern has % _ and / escaped (``like_pattern``).
+            return or_(*(target.like(bound, escape=ESCAPE) for target in targets))
+        # These two choose the statement's shape by their value (``shape``):
+        case "positive":
+            return (first > 0) if value else (first == 0)  # type: ignore[no-any-return]
         case "presence":
             if value == "only":
                 return first.is_not(None)  # type: ignore[no-any-return]
             if value == "include":
                 return true()
             return first.is_(None)  # type: ignore[no-any-return]
+
+
+ESCAPE = "/"
+_SHAPING = frozenset({"positive", "presence"})
+"""Filter operations whose value changes the SQL itself (not a parameter of it)."""
+
+
+def like_pattern(value: str) -> str:
+    """``%value%`` with LIKE's wildcards in ``value`` escaped: a literal substring."""
+    escaped = value.replace(ESCAPE, ESCAPE * 2).replace("%", ESCAPE + "%")
+    return "%" + escaped.replace("_", ESCAPE + "_") + "%"
+
+
+def parameters(query: ListQuery) -> dict[str, Any]:
+    """The values of the parameters ``where``, ``after`` and ``paged`` bind for ``query``."""
+    values: dict[str, Any] = {}
+    for filter_, value in query.conditions():
+        if filter_.op == "contains":
+            values[filter_.param] = like_pattern(value)
+        elif filter_.op not in _SHAPING:
+            values[filter_.param] = value
+    position = query.position
+    if position is not None:
+        values["after_value"], values["after_id"] = position.value, position.id
+    else:
+        values["skip"] = query.skip
+    values["limit"] = query.limit + 1
+    return values
+
+
+def shape(query: ListQuery) -> tuple[Any, ...]:
+    """What decides the SQL of ``query``'s statements: queries of one shape share them."""
+    filters = tuple(
+        (filter_.param, value if filter_.op in _SHAPING else None)
+        for filter_, value in query.conditions()
+    )
+    return (type(query).__name__, filters, query.sort, query.position is not None)
 
 
 def order_by[S: Select[*tuple[Any, ...]]](
@@ -102,36 +160,89 @@ def paged[S: Select[*tuple[Any, ...]]](
     position = after(query, columns, tiebreaker, dialect)
     if position is not None:
         statement = statement.where(position)
-    statement = order_by(statement, query, columns, tiebreaker, dialect)
+    return limited(order_by(statement, query, columns, tiebreaker, dialect), query)
+
+
+def limited[S: Select[*tuple[Any, ...]]](statement: S, query: ListQuery) -> S:
+    """``statement`` from ``skip`` (unless it starts at a position), ``limit + 1`` rows."""
     if query.position is None:
-        statement = statement.offset(query.skip)
-    return statement.limit(query.limit + 1)
+        statement = statement.offset(bindparam("skip", type_=Integer))
+    return statement.limit(bindparam("limit", type_=Integer))
 
 
 def after(
     query: ListQuery, columns: Mapping[str, Any], tiebreaker: Any, dialect: str
 ) -> ColumnElement[bool] | None:
     """Rows that come after ``query.position`` in the query's order (None: no position)."""
-    position = query.position
-    if position is None:
+    if query.position is None:
         return None
     key = query.sort_key
     column = binary(columns[key.field], dialect)
     tie = binary(tiebreaker, dialect)
+    last_id = bindparam("after_id", type_=tiebreaker.type)
     if column is tie or key.field == "id":
-        return (tie < position.id) if key.descending else (tie > position.id)  # type: ignore[no-any-return]
+        return (tie < last_id) if key.descending else (tie > last_id)  # type: ignore[no-any-return]
+    value = bindparam("after_value", type_=columns[key.field].type)
     # "field >= v AND (field > v OR id > last)": the leading range lets every
     # store seek the (field, id) index; a bare OR of the two made SQLite scan it.
     if key.descending:
-        return and_(column <= position.value, or_(column < position.value, tie > position.id))
-    return and_(column >= position.value, or_(column > position.value, tie > position.id))
+        return and_(column <= value, or_(column < value, tie > last_id))
+    return and_(column >= value, or_(column > value, tie > last_id))
 
 
-async def total(
-    conn: AsyncConnection, statement: Select[*tuple[Any, ...]], query: ListQuery
-) -> int | None:
-    """How many rows match, or None when the query asks not to count (``count=false``)."""
-    return await count(conn, statement) if query.count else None
+def among(
+    key: Hashable, ids: Sequence[Any], column: Any, build: Callable[[Any], Select[Any]]
+) -> Query:
+    """The query ``build(column IN (...ids))``: one statement per number of ids.
+
+    A page's ids are at most ``limit + 1``, so the statements are few, each
+    prepared once; no statement is built per request.
+    """
+    names = [f"id_{index}" for index in range(len(ids))]
+
+    def statement(_dialect: str) -> Select[Any]:
+        return build(column.in_([bindparam(name) for name in names]))
+
+    return Query((key, len(ids)), statement, dict(zip(names, ids, strict=True)))
+
+
+def counted(matching: Select[Any]) -> Select[Any]:
+    """How many rows ``matching`` returns, as one column ``n``."""
+    return select(func.count().label("n")).select_from(matching.order_by(None).subquery())
+
+
+def page_of[T](
+    query: ListQuery,
+    matching: Callable[[str], Select[Any]],
+    page: Callable[[str], Select[Any]],
+    item: Callable[[Row], T] | None = None,
+    *,
+    items: Callable[[list[Row]], Read[list[T]]] | None = None,
+    extra: Mapping[str, Any] | None = None,
+    extra_shape: Hashable = None,
+) -> Read[Page[T]]:
+    """The read of a page of ``query``: its count (unless ``count=false``), then its rows.
+
+    ``matching(dialect)`` selects the ids that match (for the count);
+    ``page(dialect)`` selects the page, built with ``where`` and ``paged``.
+    Each row becomes an item by ``item``, or the rows become items by
+    ``items``, a read of its own (one more batched query: a post's tags).
+    ``extra`` are the values of the caller's own parameters, whose SQL
+    ``extra_shape`` tells apart.
+    """
+    values = {**parameters(query), **(extra or {})}
+    key = (shape(query), extra_shape)
+    total = None
+    if query.count:
+        rows = yield Query(("count", key), lambda dialect: counted(matching(dialect)), values)
+        total = rows[0]["n"]
+    rows = yield Query(("page", key), page, values)
+    if items is not None:
+        found = yield from items(rows)
+    else:
+        assert item is not None
+        found = [item(row) for row in rows]
+    return Page.of(found, query, total)
 
 
 def binary(column: Any, dialect: str) -> Any:
@@ -139,12 +250,6 @@ def binary(column: Any, dialect: str) -> Any:
     if dialect == "postgresql" and isinstance(getattr(column, "type", None), String):
         return column.collate("C")
     return column
-
-
-async def count(conn: AsyncConnection, statement: Select[*tuple[Any, ...]]) -> int:
-    """Number of rows ``statement`` would return, ignoring order and paging."""
-    counted = select(func.count()).select_from(statement.order_by(None).subquery())
-    return (await conn.execute(counted)).scalar_one()
 
 
 HIDDEN = frozenset({"password_hash", "token_version"})
@@ -164,6 +269,6 @@ def prefixed(table: Table, prefix: str) -> list[Any]:
     return [column.label(prefix + column.name) for column in shown(table)]
 
 
-def unprefixed(row: RowMapping, prefix: str) -> dict[str, Any]:
+def unprefixed(row: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     """The values of the columns selected with ``prefixed(..., prefix)``, by plain name."""
     return {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}

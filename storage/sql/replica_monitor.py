@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.consistency import Position
 from storage.sql.positions import PositionQueries
+from storage.sql.read_pools import ReadPool
 from storage.sql.replicas import ReadRouter, ReadTarget
 
 logger = logging.getLogger("storage")
@@ -86,7 +87,7 @@ class ReplicaMonitor:
 
     def __init__(
         self,
-        router: ReadRouter[AsyncEngine],
+        router: ReadRouter[ReadPool],
         queries: PositionQueries,
         primary: AsyncEngine,
         replicas: list[AsyncEngine],
@@ -153,7 +154,7 @@ class ReplicaMonitor:
         if settled is not None:
             self.history.add(settled, now)
 
-    def _update(self, target: ReadTarget[AsyncEngine], replayed: Position, now: float) -> None:
+    def _update(self, target: ReadTarget[ReadPool], replayed: Position, now: float) -> None:
         was_readable = target.up and now < target.readable_until
         if not target.up and target.position is not None:  # not the first sample
             logger.info("replica %s answers again", target.name)
@@ -174,7 +175,7 @@ class ReplicaMonitor:
                 self.max_lag,
             )
 
-    def _down(self, target: ReadTarget[AsyncEngine], exc: BaseException) -> None:
+    def _down(self, target: ReadTarget[ReadPool], exc: BaseException) -> None:
         if target.up:
             logger.warning("replica %s did not answer: %s", target.name, _line(exc))
         target.up = False

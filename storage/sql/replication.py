@@ -4,14 +4,15 @@
 Galera): then nothing here runs and ``Database.read`` uses its one read
 engine as before. Otherwise:
 
-* **replicas** (``DATABASE_READ_URLS``): an autocommit engine per replica,
-  the ``ReadRouter`` that picks one per read, and the ``ReplicaMonitor``
-  task that keeps their health and lag current (its own small engines, so a
-  busy pool never delays a probe);
+* **replicas** (``DATABASE_READ_URLS``): a read pool per replica (the
+  driver's own, as the primary's: ``storage.sql.read_pools``), the
+  ``ReadRouter`` that picks one per read (``storage.sql.routed_reads``), and
+  the ``ReplicaMonitor`` task that keeps their health and lag current (its
+  own small engines, so a busy pool never delays a probe);
 * **Galera** (found by asking the server for ``wsrep_on``): every node
   commits, but another node's commit may not be applied on this one yet. So
   reads that must see a write (the caller's own, within the lag bound; a log
-  in) go to a second engine whose sessions set ``wsrep_sync_wait = 1``: the
+  in) go to a second pool whose sessions set ``wsrep_sync_wait = 1``: the
   node first applies everything the cluster committed before the read.
 """
 
@@ -22,19 +23,20 @@ import contextlib
 import time
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.consistency import Position
 from storage.errors import StorageError
 from storage.instrumentation import PoolUsage, ReplicaStatus
-from storage.sql.engine import create_engine
+from storage.sql.engine import create_engine, create_read_pool
 from storage.sql.errors import translate_errors
-from storage.sql.instrumentation import instrument, pool_usage
 from storage.sql.positions import GALERA, PositionQueries
+from storage.sql.read_pools import ReadPool
 from storage.sql.replica_monitor import PROBE_TIMEOUT, ReplicaMonitor
 from storage.sql.replicas import ReadRouter, ReadTarget
+from storage.sql.routed_reads import FreshReads, RoutedReads, renamed
 from storage.timeouts import Timeouts
 
 _PROBE_TIMEOUTS = Timeouts(
@@ -51,14 +53,21 @@ class Replication:
 
     def __init__(
         self,
-        router: ReadRouter[AsyncEngine],
+        router: ReadRouter[ReadPool],
         queries: PositionQueries,
+        primary: AsyncEngine,
         lag_bound: float,
+        timeouts: Timeouts,
         monitor: ReplicaMonitor | None = None,
         engines: list[AsyncEngine] | None = None,
     ) -> None:
         self.router = router
         self.queries = queries
+        self._primary = primary
+        self.reads = RoutedReads(router, timeouts)
+        """The stores' reads: where the router says."""
+        self.fresh = FreshReads(router, self.primary_position)
+        """Reads that must see every committed write (a log-in): the primary."""
         self.lag_bound = lag_bound
         """Seconds a read may lag the primary; a caller's position matters that long."""
         self.monitor = monitor
@@ -76,7 +85,7 @@ class Replication:
         if self.queries.galera:
             return GALERA  # nothing to ask: reads that need the write wait for their node
         with translate_errors():
-            async with self.router.primary.executor.connect() as conn:
+            async with self._primary.connect() as conn:
                 return await self.queries.primary(conn)
 
     def statuses(self) -> list[ReplicaStatus]:
@@ -84,17 +93,18 @@ class Replication:
         return [_status(replica) for replica in self.router.replicas]
 
     def pools(self) -> list[PoolUsage]:
-        """The replicas' (and Galera's waiting engine's) connection pools."""
+        """The replicas' (and Galera's waiting pool's) read pools."""
         usages = [
-            pool_usage(replica.executor, f"replica {number}")
+            renamed(replica.executor.usage(), f"replica {number}")
             for number, replica in enumerate(self.router.replicas, start=1)
         ]
         if self.router.fresh is not self.router.primary:
-            usages.append(pool_usage(self.router.fresh.executor, "read-synced"))
+            usages.append(renamed(self.router.fresh.executor.usage(), "read-synced"))
         return [usage for usage in usages if usage is not None]
 
     async def close(self) -> None:
-        """Stop the monitor and close the engines this built."""
+        """Stop the monitor, close the pools and the engines this built."""
+        await self.reads.close()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -106,13 +116,17 @@ class Replication:
 async def open_replication(
     url: str,
     read_engine: AsyncEngine,
+    primary_reads: ReadPool,
     read_urls: list[str],
     *,
     pool_size: int,
     timeouts: Timeouts,
     max_lag: float,
 ) -> Replication | None:
-    """The replication around the primary at ``url`` (read through ``read_engine``), or None.
+    """The replication around the primary at ``url``, or None.
+
+    ``read_engine`` is the primary's autocommit engine (positions are asked
+    there), ``primary_reads`` its read pool.
 
     Raises ``ReplicaConfigError`` for replicas this primary cannot have, and
     ``Unavailable`` if the primary does not answer. Replicas that do not
@@ -131,20 +145,20 @@ async def open_replication(
             "DATABASE_READ_URLS on MySQL is not supported: positions are read as MariaDB GTIDs"
         )
     engines: list[AsyncEngine] = []
-    primary = ReadTarget(describe(url), read_engine, is_primary=True, up=True)
+    primary = ReadTarget(describe(url), primary_reads, is_primary=True, up=True)
     fresh = None
     if galera:
-        synced = create_engine(url, autocommit=True, pool_size=pool_size, timeouts=timeouts)
-        _wait_for_the_cluster(synced)
-        instrument(synced)
-        engines.append(synced)
+        # Bit 1: reads (SELECT, SHOW, BEGIN) wait for the node to apply every
+        # write set the cluster committed before they started.
+        synced = create_read_pool(read_engine, pool_size, timeouts, session="wsrep_sync_wait = 1")
         fresh = ReadTarget(describe(url), synced, is_primary=True, up=True)
     replicas = []
     for replica_url in read_urls:
-        engine = create_engine(replica_url, autocommit=True, pool_size=pool_size, timeouts=timeouts)
-        instrument(engine)
+        # The engine only describes the replica (URL, dialect) to its pool; it never connects.
+        engine = create_engine(replica_url, autocommit=True, pool_size=1, timeouts=timeouts)
         engines.append(engine)
-        replicas.append(ReadTarget(describe(replica_url), engine))
+        pool = create_read_pool(engine, pool_size, timeouts)
+        replicas.append(ReadTarget(describe(replica_url), pool))
     router = ReadRouter(primary, replicas, fresh)
     queries = PositionQueries(dialect, galera=galera)
     monitor = None
@@ -152,7 +166,7 @@ async def open_replication(
         probes = [_probe_engine(u) for u in (url, *read_urls)]
         engines.extend(probes)
         monitor = ReplicaMonitor(router, queries, probes[0], probes[1:], max_lag)
-    return Replication(router, queries, max_lag, monitor, engines)
+    return Replication(router, queries, read_engine, max_lag, timeouts, monitor, engines)
 
 
 def describe(url: str) -> str:
@@ -184,13 +198,3 @@ async def _is_galera(engine: AsyncEngine) -> bool:
         async with engine.connect() as conn:
             row = (await conn.execute(text("SHOW GLOBAL VARIABLES LIKE 'wsrep_on'"))).first()
     return row is not None and str(row[1]).upper() == "ON"
-
-
-def _wait_for_the_cluster(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Bit 1: reads (SELECT, SHOW, BEGIN) wait for the node to apply every
-        # write set the cluster committed before they started.
-        cursor = dbapi_connection.cursor()
-        cursor.execute("SET SESSION wsrep_sync_wait = 1")
-        cursor.close()

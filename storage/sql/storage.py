@@ -17,6 +17,7 @@ from storage.sql.orders import SqlOrderStore
 from storage.sql.pictures import SqlPictureStore
 from storage.sql.posts import SqlPostStore
 from storage.sql.products import SqlProductStore
+from storage.sql.read_pools import ReadPool
 from storage.sql.replication import Replication
 from storage.sql.tags import SqlTagStore
 from storage.sql.transfer import SqlTransferStore
@@ -34,6 +35,7 @@ class SqlStorage:
         engine: AsyncEngine,
         read_engine: AsyncEngine,
         timeouts: Timeouts | None = None,
+        reads: ReadPool | None = None,
         replication: Replication | None = None,
     ) -> None:
         self.engine = engine
@@ -44,7 +46,7 @@ class SqlStorage:
         # Every statement either engine sends is counted and timed (storage.instrumentation).
         instrument(engine)
         instrument(read_engine)
-        self.db = Database(engine, read_engine, timeouts, replication)
+        self.db = Database(engine, read_engine, timeouts, reads, replication)
         """The engines' sessions and deadlines, for tests and tooling; the API never touches it."""
         db = self.db
         self.users = SqlUserStore(db)
@@ -62,8 +64,8 @@ class SqlStorage:
         await ping(self.engine, self.db.timeouts)
 
     def pool_usage(self) -> list[PoolUsage]:
-        """The engines' pools: ``write`` (transactions), ``read`` (autocommit), and replicas'."""
-        pools = (pool_usage(self.engine, "write"), pool_usage(self.read_engine, "read"))
+        """The pools: ``write`` (transactions), ``read`` (the reads' driver pool), replicas'."""
+        pools = (pool_usage(self.engine, "write"), self.db.reads.usage())
         usages = [usage for usage in pools if usage is not None]
         return usages + (self.replication.pools() if self.replication is not None else [])
 
@@ -73,7 +75,9 @@ class SqlStorage:
 
     async def close(self) -> None:
         if self.replication is not None:
-            await self.replication.close()
+            await self.replication.close()  # every read pool, the primary's included
+        else:
+            await self.db.reads.close()
         await self.engine.dispose()
         await self.read_engine.dispose()
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, exists, insert, or_, select
+from typing import Any
+
+from sqlalchemy import Select, bindparam, delete, exists, insert, or_, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, NotFound
 from storage.messages import USER_NOT_FOUND, login_taken, logins_taken
 from storage.sql.database import Database, lock_row
-from storage.sql.queries import columns_of, paged, shown, total, where
+from storage.sql.prepared import Read, query
+from storage.sql.queries import columns_of, page_of, paged, shown, where
 from storage.sql.tables import UserRow, pictures_table, users_table
 from storage.types import (
     USERS,
@@ -50,7 +53,7 @@ class SqlUserStore:
     async def _taken(self, email_key: str | None, user_id: int | None = None) -> str:
         """Which login a conflict was about, by one rule on every store (email first)."""
         found = select(UserRow.id).where(UserRow.email_key == email_key, UserRow.id != user_id)
-        async with self._db.read(fresh=True) as conn:  # the row that refused ours is new
+        async with self._db.read() as conn:  # the primary: the row that refused ours is new
             email_taken = (await conn.execute(found)).first() is not None
         return login_taken(email_taken)
 
@@ -81,20 +84,17 @@ class SqlUserStore:
         ]
 
     async def get(self, user_id: int) -> User:
-        async with self._db.read() as conn:
-            result = await conn.execute(USER_BY_ID, {"id": user_id})
-            row = result.mappings().first()
-        if row is None:
-            raise NotFound(USER_NOT_FOUND)
-        return User.model_validate(row)
+        return await self._db.reads.run(_user(user_id))
 
     async def list(self, query: UserQuery) -> Page[User]:
-        statement = select(*SHOWN).where(*where(query, COLUMNS))
-        async with self._db.read() as conn:
-            counted = await total(conn, statement, query)
-            page = paged(statement, query, COLUMNS, users_table.c.id, self._db.dialect)
-            rows = [User.model_validate(row) for row in (await conn.execute(page)).mappings()]
-        return Page.of(rows, query, counted)
+        def matching(_dialect: str) -> Select[Any]:
+            return select(users_table.c.id).where(*where(query, COLUMNS))
+
+        def page(dialect: str) -> Select[Any]:
+            statement = select(*SHOWN).where(*where(query, COLUMNS))
+            return paged(statement, query, COLUMNS, users_table.c.id, dialect)
+
+        return await self._db.reads.run(page_of(query, matching, page, User.model_validate))
 
     async def update(self, user_id: int, changes: UserUpdate, expected: str | None = None) -> User:
         async with self._db.write() as session:
@@ -120,6 +120,13 @@ class SqlUserStore:
                 await drop_if_unused(session, picture)
 
         await self._db.transaction(work)
+
+
+def _user(user_id: int) -> Read[User]:
+    rows = yield query(USER_BY_ID, id=user_id)
+    if not rows:
+        raise NotFound(USER_NOT_FOUND)
+    return User.model_validate(rows[0])
 
 
 async def locked_user(session: AsyncSession, user_id: int) -> UserRow:

@@ -27,8 +27,11 @@ from storage.types.orders import (
     OrderQuery,
 )
 from storage.types.posts import (
+    EVERY_DRAFT,
     POSTS,
+    PUBLISHED_ONLY,
     TAGS,
+    DraftScope,
     Post,
     PostCreate,
     PostQuery,
@@ -58,11 +61,13 @@ LISTINGS = (USERS, POSTS, TAGS, CATEGORIES, PRODUCTS, ORDERS)
 
 __all__ = [
     "CATEGORIES",
+    "EVERY_DRAFT",
     "LISTINGS",
     "MAX_ID",
     "ORDERS",
     "POSTS",
     "PRODUCTS",
+    "PUBLISHED_ONLY",
     "TAGS",
     "USERS",
     "Author",
@@ -71,6 +76,7 @@ __all__ = [
     "CategoryQuery",
     "CategoryUpdate",
     "Credentials",
+    "DraftScope",
     "Filter",
     "Listing",
     "NewUser",

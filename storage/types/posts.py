@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StrictBool
@@ -118,6 +119,32 @@ class PostQuery(ListQuery):
     tag: TagName | None = None
     q: Annotated[str | None, NORMALISED, Field(max_length=100)] = None
     sort: PostSort = "id"
+
+
+@dataclass(frozen=True, slots=True)
+class DraftScope:
+    """Which unpublished posts a read may return: none, one author's, or every one.
+
+    Published posts are everyone's to read; a draft is its author's and the
+    admins'. ``api.auth.policy.draft_scope`` decides a caller's scope from the
+    permission table; every read of posts (one post, lists and their totals, a
+    user's posts, tag counts) takes it and applies it in the store's query.
+    """
+
+    everyone: bool = False
+    """Every draft (admins)."""
+    author_id: int | None = None
+    """The drafts of this author only (a signed-in caller's own)."""
+
+    def shows(self, post: Post) -> bool:
+        """Whether a read in this scope may return ``post``."""
+        return post.published or self.everyone or post.author.id == self.author_id
+
+
+PUBLISHED_ONLY = DraftScope()
+"""Anonymous readers: no drafts."""
+EVERY_DRAFT = DraftScope(everyone=True)
+"""Admins (and operator tools such as copies): every post."""
 
 
 class TagCount(Input):

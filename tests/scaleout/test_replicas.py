@@ -108,7 +108,11 @@ def test_a_caller_reads_its_writes_on_every_instance_while_replay_is_paused(
     auth = token(b.url, user["username"])  # read from the primary, while the replica is stale
     assert httpx.get(f"{a.url}/users/me", headers=auth, timeout=10).status_code == 200
 
-    post = {"title": "Written on A", "content": "Read back at once on B, as its author."}
+    post = {
+        "title": "Written on A",
+        "content": "Read back at once on B, as its author.",
+        "published": True,  # anyone may read it, once their replica has it
+    }
     created = httpx.post(f"{a.url}/posts", json=post, headers=auth, timeout=10)
     assert created.status_code == 201, created.text
     path = f"/posts/{created.json()['id']}"
