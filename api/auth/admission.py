@@ -25,15 +25,17 @@ _SCOPE_KEY = "admitted_tokens"
 async def admitted(request: HTTPConnection, token: str) -> Claims | None:
     """The claims of ``token`` if it is valid and not logged out now; None otherwise."""
     tokens: Tokens = request.app.state.tokens
-    claims = tokens.verify(token)  # refuses ids logged out in this process
     shared = tokens.shared
-    if claims is None or shared is None:  # no Redis, no replicas: nothing more to ask
-        return claims
+    if shared is None:  # no Redis, no replicas: the signature and this process's log-outs
+        return tokens.verify(token)
     seen: dict[str, Claims | None] = request.scope.setdefault(_SCOPE_KEY, {})
-    if token not in seen:
-        admit = await shared.admit(claims.token_id, claims.user_id)
-        seen[token] = claims if admit else None
-    return seen[token]
+    if token in seen:
+        return seen[token]
+    claims = tokens.verify(token)  # refuses ids logged out in this process
+    if claims is not None and not await shared.admit(claims.token_id, claims.user_id):
+        claims = None
+    seen[token] = claims
+    return claims
 
 
 def bearer_token(request: HTTPConnection) -> str | None:

@@ -51,6 +51,11 @@ for i, key in ipairs(KEYS) do
 end
 return tostring(wait)
 """
+# Whether a token id is denied, and a caller's position: one command.
+# KEYS: the revoked key, the position hash.
+_LOOKUP = """
+return {redis.call('EXISTS', KEYS[1]), redis.call('HGETALL', KEYS[2])}
+"""
 # Raise a caller's position counter by counter (never lower it: two instances
 # may record one caller's writes out of order). Counters are fixed-width text,
 # so comparing strings compares numbers without Lua's 53-bit floats.
@@ -84,6 +89,7 @@ class RedisStore:
             health_check_interval=0,
         )
         self._wait = self.client.register_script(_WAIT)
+        self._lookup = self.client.register_script(_LOOKUP)
         self._raise = self.client.register_script(_RAISE)
 
     async def ping(self) -> None:
@@ -127,10 +133,10 @@ class RedisStore:
         """Whether ``token_id`` is revoked, and ``caller``'s position (if asked): one round trip."""
         if caller is None:
             return bool(await self.client.exists(f"{PREFIX}revoked:{token_id}")), None
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.exists(f"{PREFIX}revoked:{token_id}")
-            pipe.hgetall(_position_key(caller))
-            revoked, fields = await pipe.execute()
+        revoked, flat = await self._lookup(
+            keys=[f"{PREFIX}revoked:{token_id}", _position_key(caller)]
+        )
+        fields = dict(zip(flat[::2], flat[1::2], strict=True))
         return bool(revoked), _position(fields)
 
     async def position(self, caller: str) -> Position | None:
