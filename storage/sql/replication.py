@@ -104,11 +104,11 @@ class Replication:
 
     async def close(self) -> None:
         """Stop the monitor, close the pools and the engines this built."""
-        await self.reads.close()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await self.reads.close()
         for engine in self._engines:
             await engine.dispose()
 
