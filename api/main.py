@@ -32,6 +32,7 @@ from api.routers import (
     tags,
     users,
 )
+from api.routing import add_routes
 from api.settings import Settings
 from api.shared.state import SharedState
 from storage.factory import open_storage
@@ -162,10 +163,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         refusal=refusal_page,
         crash=crash_page,
     )
-    # The routers are tried in this order: the most requested first, then the
-    # pages; each refuses a path that is not its own at once (``api.routing``).
-    for module in (users, posts, products, categories, tags, orders, pictures, auth, meta):
-        app.include_router(module.router)
+    # Routes are tried in this order: the API's, most requested first, then the
+    # pages' routers, each refusing a path that is not its own at once (``api.routing``).
+    modules = (users, posts, products, categories, tags, orders, pictures, auth, meta)
+    add_routes(app, *(module.router for module in modules))
     install_pages(app, key)
     if metrics is not None:
         add_metrics_route(app, metrics, settings.metrics_token)

@@ -60,29 +60,41 @@ def _first_segment(path: str) -> str:
 
 
 class MethodTable:
-    """The documented paths, indexed by their first segment so a lookup tries a handful."""
+    """The documented paths as one regular expression per first segment: one match a lookup."""
 
     def __init__(self, openapi_paths: Mapping[str, Mapping[str, Any]]) -> None:
-        self._by_segment: dict[str, list[DocumentedPath]] = {}
+        own: dict[str, list[DocumentedPath]] = {}
         templated_first: list[DocumentedPath] = []
         for path in documented_paths(openapi_paths):
             segment = _first_segment(path.template)
             if _PARAMETER.search(segment):
                 templated_first.append(path)
             else:
-                self._by_segment.setdefault(segment, []).append(path)
+                own.setdefault(segment, []).append(path)
         # A path whose first segment is a parameter could match any first segment.
-        for paths in self._by_segment.values():
-            paths.extend(templated_first)
-        self._templated_first = templated_first
+        self._by_segment = {
+            segment: _Alternatives([*paths, *templated_first]) for segment, paths in own.items()
+        }
+        self._otherwise = _Alternatives(templated_first)
 
     def allow(self, path: str) -> tuple[str, ...] | None:
         """The methods ``path`` takes, or None if no documented path matches it."""
-        candidates = self._by_segment.get(_first_segment(path), self._templated_first)
-        for documented in candidates:
-            if documented.pattern.match(path):
-                return documented.allow
-        return None
+        return self._by_segment.get(_first_segment(path), self._otherwise).allow(path)
+
+
+class _Alternatives:
+    """Documented paths tried in order, as the alternatives of one regular expression."""
+
+    def __init__(self, paths: list[DocumentedPath]) -> None:
+        self._allow = {f"p{index}": path.allow for index, path in enumerate(paths)}
+        pattern = "|".join(
+            f"(?P<p{index}>{path.pattern.pattern})" for index, path in enumerate(paths)
+        )
+        self._pattern = re.compile(pattern) if paths else None
+
+    def allow(self, path: str) -> tuple[str, ...] | None:
+        found = self._pattern.match(path) if self._pattern is not None else None
+        return None if found is None else self._allow[found.lastgroup or ""]
 
 
 async def refuse(send: Send, allow: tuple[str, ...]) -> None:

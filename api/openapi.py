@@ -82,7 +82,7 @@ IF_NONE_MATCH = {
     "in": "header",
     "required": False,
     "description": "Answer 304 without a body if it names the resource's current ETag.",
-    "schema": {"type": "string", "maxLength": 1000},
+    "schema": {"type": "string"},
 }
 
 

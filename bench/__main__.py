@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.chart import write_chart
 from bench.config import BACKENDS, PROFILES, BenchConfig, profile
 from bench.dataset import Sizes
 from bench.load import k6_version
-from bench.report import environment, goals, print_tables, write_chart, write_json
-from bench.runner import backend_label, bench_backend
+from bench.report import environment, goals, print_tables, write_json
+from bench.runner import STANDIN_LABEL, backend_label, bench_backend
 
 
 def parse_args(argv: list[str] | None) -> BenchConfig:
@@ -27,7 +28,7 @@ def parse_args(argv: list[str] | None) -> BenchConfig:
         action="store_const",
         const="quick",
         dest="profile",
-        help="the quick profile: SQLite, PostgreSQL and MariaDB in under 3 minutes",
+        help="the quick profile: SQLite, PostgreSQL and MariaDB, small dataset, short runs",
     )
     parser.add_argument("--backends", help=f"comma-separated, from {', '.join(BACKENDS)}")
     parser.add_argument("--users", type=int)
@@ -93,15 +94,17 @@ def main(argv: list[str] | None = None) -> None:
         "backends": {},
     }
     for name in config.backends:
+        label = name
         try:
             label = backend_label(name, config)
             console.rule(label)
             result = bench_backend(name, config)
         except Exception as exc:  # one backend failing must not lose the others' figures
-            console.print(f"[red]{name} failed: {exc}")
-            report.setdefault("failures", {})[name] = str(exc)
+            console.print(f"[red]{label} failed: {exc}")
+            report.setdefault("failures", {})[label] = str(exc)
             continue
         result["goals"] = goals(result)
+        result["standin"] = label == STANDIN_LABEL
         report["backends"][label] = result
     report["seconds_taken"] = round((datetime.now(UTC) - started).total_seconds(), 1)
     if report["backends"]:

@@ -68,7 +68,7 @@ async def in_batches(base_url: str, token: str, bodies: list[dict[str, Any]]) ->
 def measure(name: str, count: int, mongo_url: str | None) -> dict[str, float]:
     config = BenchConfig(mongo_url=mongo_url)
     with fresh_database(name, config) as (backend, url):
-        asyncio.run(migrate_storage(backend, database_url=url, mongo_url=url))  # type: ignore[arg-type]
+        asyncio.run(migrate_storage(backend, database_url=url, mongo_url=url))
         asyncio.run(_create_admin(backend, url))
         variable = "DATABASE_URL" if backend == "sql" else "MONGO_URL"
         env = {

@@ -1,7 +1,7 @@
 """One deterministic dataset, identical on every backend.
 
 Rows are plain dicts of Python values (aware datetimes, ``Decimal`` prices),
-generated from a seed; ``bench.loaders`` writes them in each store's own shape.
+generated from a seed; ``bench.loaders`` writes them into any store as records.
 """
 
 from __future__ import annotations

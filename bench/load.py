@@ -24,7 +24,7 @@ from typing import Any
 
 SCRIPT = Path(__file__).with_name("workload.js")
 SCENARIOS = ("point_read", "list_posts", "product_search", "create_post", "update_product", "mixed")
-BASELINE_SCENARIOS = ("point_read", "list_posts")
+BASELINE_SCENARIOS = ("point_read", "list_posts", "product_search")
 TREND_STATS = "avg,min,med,max,p(50),p(95),p(99)"
 
 
@@ -39,9 +39,21 @@ class LoadResult:
     p99: float
     errors: int
     dropped: int
+    store_ms: float | None = None
+    """Mean time a request waited for the store, from the responses' ``Server-Timing``
+    ``db;dur`` (None: the server sent none, as the raw baseline does)."""
+    server_ms: float | None = None
+    """Mean time until the response started, from ``Server-Timing`` ``total;dur``."""
+
+    @property
+    def store_share(self) -> float | None:
+        """The store's share of the time the service spent on its requests."""
+        if self.store_ms is None or not self.server_ms:
+            return None
+        return self.store_ms / self.server_ms
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "store_share": self.store_share}
 
 
 def k6_binary() -> str:
@@ -106,6 +118,8 @@ def run_k6(
         metrics = json.loads(summary.read_text())["metrics"]
     duration = metrics["http_req_duration"]
     failed = metrics.get("http_req_failed", {})
+    # Custom trends appear in the summary only once a sample was added.
+    store, server = metrics.get("store_ms"), metrics.get("server_ms")
     return LoadResult(
         requests=int(metrics["http_reqs"]["count"]),
         throughput=float(metrics["http_reqs"]["rate"]),
@@ -114,4 +128,6 @@ def run_k6(
         p99=float(duration["p(99)"]),
         errors=int(failed.get("passes", 0)),  # "passes" of http_req_failed = failed requests
         dropped=int(metrics.get("dropped_iterations", {}).get("count", 0)),
+        store_ms=float(store["avg"]) if store else None,
+        server_ms=float(server["avg"]) if server else None,
     )

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import SCENARIOS
+from bench.report import store_cells
 
 
 def _closed_loop(report: dict[str, Any]) -> list[str]:
     lines = [
         "| backend | scenario | req/s | p50 ms | p99 ms | errors | round trips "
-        "| raw req/s | API/raw |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|",
+        "| store ms | store share | raw req/s | API/raw |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for name, result in report["backends"].items():
         for scenario in SCENARIOS:
@@ -23,14 +24,16 @@ def _closed_loop(report: dict[str, Any]) -> list[str]:
             ratio = f"{row['throughput'] / raw['throughput']:.2f}" if raw else ""
             raw_rate = f"{raw['throughput']:.0f}" if raw else ""
             trips = result["round_trips"].get(scenario, "")
+            store_ms, share = store_cells(result, scenario)
             lines.append(
                 f"| {name} | {scenario} | {row['throughput']:.0f} | {row['p50']:.1f} | "
-                f"{row['p99']:.1f} | {row['errors']} | {trips} | {raw_rate} | {ratio} |"
+                f"{row['p99']:.1f} | {row['errors']} | {trips} | {store_ms} | {share} | "
+                f"{raw_rate} | {ratio} |"
             )
         ceiling = result.get("ceiling")
         if ceiling and ceiling.get("throughput"):
             lines.append(
-                f"| {name} | ceiling: `{ceiling['tool']}` | {ceiling['throughput']:.0f} |||||||"
+                f"| {name} | ceiling: `{ceiling['tool']}` | {ceiling['throughput']:.0f} |||||||||"
             )
     return lines
 
@@ -72,13 +75,16 @@ def _observability(report: dict[str, Any]) -> list[str]:
         obs = result.get("observability")
         if not obs:
             continue
-        for state in ("off", "on"):
-            row = obs[state]
-            lines.append(
-                f"| {name} | {state} | {row['throughput']:.0f} | {row['p50']:.1f} | "
-                f"{row['p99']:.1f} |"
-            )
-        lines.append(f"| {name} | change | {obs['throughput_change']:+.1%} | | |")
+        for state, shown in (("off", "off"), ("timing", "Server-Timing only"), ("on", "on")):
+            row = obs.get(state)  # runs before 2026-12 have no "timing"
+            if row:
+                lines.append(
+                    f"| {name} | {shown} | {row['throughput']:.0f} | {row['p50']:.1f} | "
+                    f"{row['p99']:.1f} |"
+                )
+        keys = ("timing_change", "throughput_change")
+        changes = [f"{obs[key]:+.1%}" for key in keys if key in obs]
+        lines.append(f"| {name} | change vs off | {' · '.join(changes)} | | |")
     return lines
 
 

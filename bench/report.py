@@ -1,4 +1,4 @@
-"""Turn measurements into a table on the terminal, ``results.json`` and ``chart.png``."""
+"""Measurements as terminal tables and ``results.json`` (the chart: ``bench.chart``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from bench.load import SCENARIOS
+from bench.load import BASELINE_SCENARIOS, SCENARIOS
 
 PACKAGES = ("fastapi", "starlette", "pydantic", "uvicorn", "sqlalchemy", "aiosqlite", "asyncpg",
             "asyncmy", "pymongo")  # fmt: skip
@@ -38,12 +38,14 @@ def goals(result: dict[str, Any]) -> dict[str, Any]:
     api, base = result["api"], result["baseline"]
     trips = result["round_trips"]
     checks: dict[str, Any] = {
-        "point_read_vs_raw": api["point_read"]["throughput"] / base["point_read"]["throughput"],
-        "list_posts_vs_raw": api["list_posts"]["throughput"] / base["list_posts"]["throughput"],
-        "round_trips_same_at_10_and_100": trips["list_posts_limit_10"]
-        == trips["list_posts_limit_100"],
-        "rss_growth": result["rss_at_end"] / result["rss_after_warmup"] - 1,
+        f"{scenario}_vs_raw": api[scenario]["throughput"] / base[scenario]["throughput"]
+        for scenario in BASELINE_SCENARIOS
+        if scenario in base
     }
+    checks["round_trips_same_at_10_and_100"] = (
+        trips["list_posts_limit_10"] == trips["list_posts_limit_100"]
+    )
+    checks["rss_growth"] = result["rss_at_end"] / result["rss_after_warmup"] - 1
     for scenario, runs in result["open_loop"].items():
         at_70 = runs.get("0.70")
         if at_70:
@@ -56,6 +58,24 @@ def goals(result: dict[str, Any]) -> dict[str, Any]:
     return checks
 
 
+def store_figures(result: dict[str, Any], scenario: str) -> dict[str, Any]:
+    """The run whose ``Server-Timing`` figures show a scenario's time in the store.
+
+    The one-client run's (``bench.runner._one_client``: no queueing for the
+    event loop in them), else the closed loop's.
+    """
+    return dict(result.get("one_client", {}).get(scenario) or result["api"][scenario])
+
+
+def store_cells(result: dict[str, Any], scenario: str) -> tuple[str, str]:
+    """A scenario's time in the store (ms) and its share of the request, as table cells."""
+    row = store_figures(result, scenario)
+    if row.get("store_ms") is None:
+        return "", ""
+    share = row.get("store_share")
+    return f"{row['store_ms']:.2f}", "" if share is None else f"{share:.0%}"
+
+
 def write_json(folder: Path, report: dict[str, Any]) -> Path:
     path = folder / "results.json"
     path.write_text(json.dumps(report, indent=2))
@@ -64,9 +84,12 @@ def write_json(folder: Path, report: dict[str, Any]) -> Path:
 
 def print_tables(console: Console, report: dict[str, Any]) -> None:
     """Closed-loop figures per backend and scenario, then open loop, then the goals."""
-    table = Table(title="Closed loop: throughput (req/s) and latency (ms)")
+    table = Table(
+        title="Closed loop: throughput (req/s), latency (ms); time in the store per request "
+        "and its share of the request (ms, Server-Timing db, one client at a time)"
+    )
     for column in ("backend", "scenario", "req/s", "p50", "p95", "p99", "errors", "round trips",
-                   "raw req/s", "API/raw"):  # fmt: skip
+                   "store ms", "store share", "raw req/s", "API/raw"):  # fmt: skip
         table.add_column(column, justify="left" if column in ("backend", "scenario") else "right")
     for name, result in report["backends"].items():
         for scenario in SCENARIOS:
@@ -75,7 +98,7 @@ def print_tables(console: Console, report: dict[str, Any]) -> None:
             table.add_row(
                 name, scenario, f"{row['throughput']:.0f}", f"{row['p50']:.1f}",
                 f"{row['p95']:.1f}", f"{row['p99']:.1f}", str(row["errors"]),
-                str(result["round_trips"].get(scenario, "")),
+                str(result["round_trips"].get(scenario, "")), *store_cells(result, scenario),
                 f"{raw['throughput']:.0f}" if raw else "",
                 f"{row['throughput'] / raw['throughput']:.2f}" if raw else "",
             )  # fmt: skip
@@ -99,16 +122,20 @@ def print_tables(console: Console, report: dict[str, Any]) -> None:
                 )  # fmt: skip
     console.print(open_table)
 
-    overhead = Table(title="Observability: point read, closed loop, off vs on")
-    for column in ("backend", "off req/s", "on req/s", "change", "off p50", "on p50", "off p99",
-                   "on p99"):  # fmt: skip
+    overhead = Table(
+        title="Observability: point read, closed loop; off, Server-Timing only (the runs above), "
+        "all on (request log, Server-Timing, metrics)"
+    )
+    for column in ("backend", "off req/s", "timing req/s", "change", "on req/s", "change",
+                   "off p50", "on p50", "off p99", "on p99"):  # fmt: skip
         overhead.add_column(column, justify="left" if column == "backend" else "right")
     for name, result in report["backends"].items():
         obs = result.get("observability")
         if obs:
-            off, on = obs["off"], obs["on"]
+            off, timing, on = obs["off"], obs["timing"], obs["on"]
             overhead.add_row(
-                name, f"{off['throughput']:.0f}", f"{on['throughput']:.0f}",
+                name, f"{off['throughput']:.0f}", f"{timing['throughput']:.0f}",
+                f"{obs['timing_change']:+.1%}", f"{on['throughput']:.0f}",
                 f"{obs['throughput_change']:+.1%}", f"{off['p50']:.1f}", f"{on['p50']:.1f}",
                 f"{off['p99']:.1f}", f"{on['p99']:.1f}",
             )  # fmt: skip
@@ -147,45 +174,3 @@ def deep_page_table(report: dict[str, Any]) -> Table:
                 f"{runs['cursor']['throughput']:.0f}", f"{runs['skip']['throughput']:.0f}",
             )  # fmt: skip
     return table
-
-
-def write_chart(folder: Path, report: dict[str, Any]) -> Path:
-    """Grouped bars: API throughput per scenario and backend, raw baselines hatched."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display needed
-    import matplotlib.pyplot as plt
-
-    backends = list(report["backends"])
-    labels = [*SCENARIOS, "raw point_read", "raw list_posts"]
-    width = 0.8 / max(len(backends), 1)
-    figure, (left, right) = plt.subplots(1, 2, figsize=(15, 5.5))
-    for i, name in enumerate(backends):
-        result = report["backends"][name]
-        values = [result["api"][s]["throughput"] for s in SCENARIOS]
-        values += [result["baseline"][s]["throughput"] for s in ("point_read", "list_posts")]
-        positions = [x + i * width for x in range(len(labels))]
-        bars = left.bar(positions, values, width, label=name)
-        for bar in bars[len(SCENARIOS) :]:
-            bar.set_hatch("//")
-        p99 = [result["api"][s]["p99"] for s in SCENARIOS]
-        right.bar([x + i * width for x in range(len(SCENARIOS))], p99, width, label=name)
-    left.set_xticks([x + width * (len(backends) - 1) / 2 for x in range(len(labels))], labels,
-                    rotation=30, ha="right")  # fmt: skip
-    left.set_ylabel("requests per second (closed loop)")
-    left.legend()
-    right.set_xticks([x + width * (len(backends) - 1) / 2 for x in range(len(SCENARIOS))],
-                     SCENARIOS, rotation=30, ha="right")  # fmt: skip
-    right.set_ylabel("p99 latency, ms (closed loop)")
-    env = report["environment"]
-    figure.suptitle(
-        f"Same API, same workload — {env['date'][:10]}, {env['cores']} cores, "
-        f"Python {env['python']}, {report['settings']['workers']} worker(s), "
-        f"{report['settings']['concurrency']} users, dataset {report['dataset']}",
-        fontsize=9,
-    )
-    figure.tight_layout()
-    path = folder / "chart.png"
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path

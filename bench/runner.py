@@ -29,20 +29,21 @@ from bench.probe import round_trips_per_scenario
 from bench.server import (
     OBSERVABILITY_OFF,
     OBSERVABILITY_ON,
+    SERVER_TIMING_ONLY,
     Server,
     api_command,
     baseline_command,
     free_port,
     running,
 )
-from storage.factory import migrate_storage
+from storage.factory import Backend, migrate_storage
 
 # Wide enough for the tables when the output goes to a file or a CI log.
 console = Console(width=None if Console().is_terminal else 150)
 
 
 @contextmanager
-def fresh_database(name: str, config: BenchConfig) -> Iterator[tuple[str, str]]:
+def fresh_database(name: str, config: BenchConfig) -> Iterator[tuple[Backend, str]]:
     """Yield ``(storage_backend, url)`` of an empty database for backend ``name``."""
     if name == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
@@ -85,7 +86,25 @@ def backend_label(name: str, config: BenchConfig) -> str:
     return name
 
 
-def _load_with_progress(backend: str, url: str, config: BenchConfig) -> None:
+STANDIN_MAX_ROWS = 5_000
+"""The most rows the bench loads into the stand-in. mongoeco 4.11 compares each inserted
+document's integer ``_id`` with every one stored before it, so loading takes quadratic
+time (about 20 µs per comparison here: 5,000 rows take minutes, the quick profile's
+16,200 most of an hour, the full profile's days)."""
+
+
+def check_standin_size(name: str, config: BenchConfig) -> None:
+    """Refuse, with what to do instead, a dataset the stand-in would take hours to load."""
+    rows = total_rows(config.sizes)
+    if rows > STANDIN_MAX_ROWS and backend_label(name, config) == STANDIN_LABEL:
+        raise ValueError(
+            f"{rows:,} rows would take the mongoeco stand-in hours to load (it checks every "
+            f"stored id per insert); use --profile smoke, or sizes adding up to at most "
+            f"{STANDIN_MAX_ROWS:,} (--users --posts --categories --products)"
+        )
+
+
+def _load_with_progress(backend: Backend, url: str, config: BenchConfig) -> None:
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -101,7 +120,12 @@ def _load_with_progress(backend: str, url: str, config: BenchConfig) -> None:
 def _warm_up(
     server: Server, scenarios: tuple[str, ...], config: BenchConfig, env: dict[str, str]
 ) -> None:
-    """Run every scenario once, unmeasured: caches, pools and buffers reach their size."""
+    """Run every scenario once, unmeasured: caches, pools and buffers reach their size.
+
+    No warm-up at all with ``warmup_seconds=0`` (the smoke profile, which measures nothing).
+    """
+    if config.warmup_seconds <= 0:
+        return
     for scenario in scenarios:
         warmup = closed_loop(config.concurrency, config.warmup_seconds)
         run_k6(server.base_url, scenario, warmup, env)
@@ -112,30 +136,60 @@ def _measure(server: Server, scenario: str, config: BenchConfig, env: dict[str, 
     return run_k6(server.base_url, scenario, closed_loop(config.concurrency, config.seconds), env)
 
 
-def _observability(
-    name: str, env: dict[str, str], off: dict[str, Any], config: BenchConfig, k6: dict[str, str]
+def _one_client(
+    server: Server, scenario: str, config: BenchConfig, env: dict[str, str]
 ) -> dict[str, Any]:
-    """The point read with request log, Server-Timing and metrics on, beside ``off``."""
+    """``scenario`` from a single client: the time in the store without queueing.
+
+    Under ``concurrency`` clients the ``Server-Timing`` figures mostly measure
+    requests waiting for the one event loop (before a statement goes out and
+    after its answer is back), in ``db`` and ``total`` alike, so every store
+    looks the same; from one client at a time ``db`` is the store's own time.
+    """
+    load = closed_loop(1, config.one_client_seconds)
+    return dict(run_k6(server.base_url, scenario, load, env).as_dict())
+
+
+def _point_read_with(
+    name: str, state: str, env: dict[str, str], config: BenchConfig, k6: dict[str, str]
+) -> dict[str, Any]:
+    """The point read on a server of its own started with ``env``."""
     port = free_port()
-    with running(
-        api_command(port, config.workers), {**env, **OBSERVABILITY_ON}, port, "/health"
-    ) as on_server:
-        _warm_up(on_server, ("point_read",), config, k6)
-        console.print(f"  {name}: point_read, observability on")
-        on = _measure(on_server, "point_read", config, k6).as_dict()
-    return {"off": off, "on": on, "throughput_change": on["throughput"] / off["throughput"] - 1}
+    with running(api_command(port, config.workers), env, port, "/health") as server:
+        _warm_up(server, ("point_read",), config, k6)
+        console.print(f"  {name}: point_read, observability {state}")
+        return dict(_measure(server, "point_read", config, k6).as_dict())
+
+
+def _observability(
+    name: str, env: dict[str, str], timing: dict[str, Any], config: BenchConfig, k6: dict[str, str]
+) -> dict[str, Any]:
+    """The point read with everything off and everything on, beside ``timing`` (the main runs').
+
+    ``timing`` is the main runs' state: ``Server-Timing`` only (``SERVER_TIMING_ONLY``).
+    """
+    off = _point_read_with(name, "off", {**env, **OBSERVABILITY_OFF}, config, k6)
+    on = _point_read_with(name, "on", {**env, **OBSERVABILITY_ON}, config, k6)
+    return {
+        "off": off,
+        "timing": timing,
+        "on": on,
+        "timing_change": timing["throughput"] / off["throughput"] - 1,
+        "throughput_change": on["throughput"] / off["throughput"] - 1,
+    }
 
 
 def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
     """Everything measured for one backend, as plain data for the report."""
-    result: dict[str, Any] = {"api": {}, "open_loop": {}, "baseline": {}}
+    result: dict[str, Any] = {"api": {}, "one_client": {}, "open_loop": {}, "baseline": {}}
     k6_env = {
         "USERS": str(config.sizes.users),
         "PRODUCTS": str(config.sizes.products),
         "SEED": str(config.seed),
     }
+    check_standin_size(name, config)
     with fresh_database(name, config) as (backend, url):
-        asyncio.run(migrate_storage(backend, database_url=url, mongo_url=url))  # type: ignore[arg-type]
+        asyncio.run(migrate_storage(backend, database_url=url, mongo_url=url))
         _load_with_progress(backend, url, config)
         result["server_version"] = asyncio.run(server_version(backend, url))
         result["round_trips"] = asyncio.run(round_trips_per_scenario(backend, url, config))
@@ -149,9 +203,9 @@ def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
             "ENVIRONMENT": "development",
             "ACCESS_TOKEN_MINUTES": "1440",
         }
-        env.update(OBSERVABILITY_OFF)
         port = free_port()
-        with running(api_command(port, config.workers), env, port, "/health") as server:
+        main_env = {**env, **SERVER_TIMING_ONLY}
+        with running(api_command(port, config.workers), main_env, port, "/health") as server:
             k6_env["TOKEN"] = accounts.admin_token(server.base_url)
             console.print(f"  {name}: warming up every scenario")
             _warm_up(server, SCENARIOS, config, k6_env)
@@ -160,6 +214,8 @@ def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
             for scenario in SCENARIOS:
                 console.print(f"  {name}: {scenario} (closed loop, {config.concurrency} users)")
                 result["api"][scenario] = _measure(server, scenario, config, k6_env).as_dict()
+                console.print(f"  {name}: {scenario} (one client: the store's share)")
+                result["one_client"][scenario] = _one_client(server, scenario, config, k6_env)
             for scenario in config.open_loop_scenarios:
                 peak = result["api"][scenario]["throughput"]
                 runs = {}
@@ -176,9 +232,9 @@ def bench_backend(name: str, config: BenchConfig) -> dict[str, Any]:
             result["deep_pages"] = deep_pages(
                 server.base_url, config.deep_page_rows, config.concurrency, config.seconds, k6_env
             )
-            console.print(f"  {name}: point_read, observability off")
-            off = _measure(server, "point_read", config, k6_env).as_dict()
-        result["observability"] = _observability(name, env, off, config, k6_env)
+            console.print(f"  {name}: point_read, Server-Timing only")
+            timing = _measure(server, "point_read", config, k6_env).as_dict()
+        result["observability"] = _observability(name, env, timing, config, k6_env)
 
         port = free_port()
         baseline_env = {"BENCH_BASELINE_URL": url, "ENVIRONMENT": "development"}

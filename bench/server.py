@@ -84,7 +84,10 @@ def running(command: list[str], env: dict[str, str], port: int, probe: str) -> I
 
 
 OBSERVABILITY_OFF = {"ACCESS_LOG": "false", "SERVER_TIMING": "false", "METRICS_ENABLED": "false"}
-"""The main runs measure the service without its request log, Server-Timing and metrics."""
+"""The service without its request log, Server-Timing and metrics."""
+SERVER_TIMING_ONLY = {**OBSERVABILITY_OFF, "SERVER_TIMING": "true"}
+"""The main runs: no request log or metrics, but ``Server-Timing`` (on by default), from
+which k6 reads each response's time in the store (``bench/workload.js``)."""
 OBSERVABILITY_ON = {
     "ACCESS_LOG": "true",
     "SERVER_TIMING": "true",

@@ -3,6 +3,7 @@
 // USERS / POSTS / PRODUCTS / SEED come from the dataset (see bench/load.py).
 import http from 'k6/http';
 import { check, randomSeed } from 'k6';
+import { Trend } from 'k6/metrics';
 
 const BASE = __ENV.BASE_URL;
 const USERS = parseInt(__ENV.USERS, 10);
@@ -15,6 +16,26 @@ const TAGS = ['async', 'index', 'query', 'shard', 'commit', 'cursor', 'schema', 
 
 randomSeed(parseInt(__ENV.SEED, 10));
 export const options = JSON.parse(__ENV.K6_OPTIONS);
+
+// What the service says each response cost it (api/observability/requests.py):
+//   server-timing: db;dur=0.81;desc="1 round trip", total;dur=2.10
+// db is the time spent waiting for the store, total the time until the response
+// started. Responses without the header (the raw baseline) add nothing.
+const storeMs = new Trend('store_ms', true);
+const serverMs = new Trend('server_ms', true);
+const STORE = /(?:^|,)\s*db;dur=([0-9.]+)/;
+const TOTAL = /(?:^|,)\s*total;dur=([0-9.]+)/;
+
+function recordTiming(response) {
+  const timing = response.headers['Server-Timing'];
+  if (!timing) return;
+  const store = STORE.exec(timing);
+  const total = TOTAL.exec(timing);
+  if (store && total) {
+    storeMs.add(parseFloat(store[1]));
+    serverMs.add(parseFloat(total[1]));
+  }
+}
 
 function between(low, high) { // inclusive
   return low + Math.floor(Math.random() * (high - low + 1));
@@ -59,4 +80,5 @@ const run = scenarios[__ENV.SCENARIO];
 export default function () {
   const response = run();
   check(response, { 'status is 2xx': (r) => r.status >= 200 && r.status < 300 });
+  recordTiming(response);
 }

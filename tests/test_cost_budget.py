@@ -20,7 +20,8 @@ import aiosqlite
 import pytest
 from fastapi import FastAPI
 
-from bench.baseline import USER_SQL, iso_utc_text, user_json
+from bench.baseline.shapes import iso_utc_text, user_json
+from bench.baseline.sql import USER_SQL
 from tests.accounts import bearer, token_for
 from tests.conftest import SQL_CASES, http_client, running_app
 from tests.cost import call, calls_per_request, scope_for
@@ -32,16 +33,15 @@ SQLITE = next(case for case in SQL_CASES if case.id == "sqlite")
 
 BUDGETS = {
     # Recorded 2026-12-06 (FastAPI 0.165, Starlette 1.10, pydantic 2.14, Python 3.13).
-    "GET /users/{id}": 901,
-    "GET /posts?limit=50": 4551,
-    # 4054 + 38: a token's id (jti, 16 characters, so that a log-out can deny it):
+    "GET /users/{id}": 657,
+    "GET /posts?limit=50": 3221,
+    # 3639 + 38: a token's id (jti, 16 characters, so that a log-out can deny it):
     # PyJWT checks every base64 character of the payload with a generator (+35),
     # and admitting a token is one function (api.auth.admission, +1).
-    "PATCH /users/{id}": 4092,
+    "PATCH /users/{id}": 3677,
 }
-REFERENCE_RATIO = 2.4
-"""A point read costs at most this many times the bare FastAPI route's calls (2.38 today;
-the goal is 2.0: what is left is in the README's "Where a request's time goes")."""
+REFERENCE_RATIO = 2.0
+"""A point read costs at most this many times the bare FastAPI route's calls (1.74 today)."""
 
 
 @pytest.fixture

@@ -32,7 +32,10 @@ Known differences (also listed in the README):
   session"): a retry later succeeds, so it is treated as transient too;
 - no ``collMod``: a collection's validator is changed by copying it into a new
   collection (``recreate_collection``), and "moderate" validation, which it
-  cannot express, is approximated by none while data steps run.
+  cannot express, is approximated by none while data steps run;
+- an insert with an integer ``_id`` compares it with every stored ``_id``, so
+  loading N documents takes time in N² (the benchmark caps what it loads:
+  ``bench.runner.STANDIN_MAX_ROWS``).
 
 ``python -m storage.mongo.standin [--path FILE] [--port N]`` runs one in the
 foreground and prints its URL (the test suite starts it this way).

@@ -51,7 +51,7 @@ class SqlCategoryStore:
         return Category.model_validate(row)
 
     async def get(self, category_id: int) -> Category:
-        return await self._db.reads.run(_category(category_id))
+        return await self._db.reads.run(_category(category_id), by_key=True)
 
     async def list(self, query: CategoryQuery) -> Page[Category]:
         def matching(_dialect: str) -> Select[Any]:

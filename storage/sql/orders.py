@@ -82,7 +82,7 @@ class SqlOrderStore:
         return await self._db.transaction(place)
 
     async def get(self, order_id: int) -> Order:
-        return await self._db.reads.run(_one_order(order_id))
+        return await self._db.reads.run(_one_order(order_id), by_key=True)
 
     async def list_by_user(self, user_id: int, query: OrderQuery) -> Page[Order]:
         return await self._db.reads.run(_orders_of(user_id, query))

@@ -52,7 +52,7 @@ class SqlPictureStore:
         column = pictures_table.c.get(column_of(size))
         if column is None:
             raise NotFound(PICTURE_NOT_FOUND)
-        return await self._db.reads.run(_image(size, column, digest))
+        return await self._db.reads.run(_image(size, column, digest), by_key=True)
 
     async def set(self, user_id: int, picture: NewPicture) -> User:
         async def work(session: AsyncSession) -> User:

@@ -17,19 +17,17 @@ from storage.errors import NotFound
 from storage.messages import POST_NOT_FOUND, USER_NOT_FOUND
 from storage.sql.prepared import Read, Row, query
 from storage.sql.queries import (
+    Embedded,
     among,
     columns_of,
     order_by,
     page_of,
     paged,
     shown,
-    unprefixed,
     where,
 )
 from storage.sql.tables import post_tags, posts_table, tags_table, users_table
 from storage.types import Author, DraftScope, Page, Post, PostQuery
-
-AUTHOR = "author__"
 
 
 class TagLinks:
@@ -77,15 +75,15 @@ def drafts_shape(drafts: DraftScope) -> str:
     return "published" if drafts.author_id is None else "own"
 
 
+# The author's stored fields (``image_url`` is derived from ``picture``).
+AUTHOR = Embedded(
+    users_table, "author__", [name for name in Author.model_fields if name in users_table.c]
+)
+
+
 def posts_with_authors() -> Select[Any]:
     """Posts joined to their authors (many-to-one: one row per post)."""
-    # The author's stored fields (``image_url`` is derived from ``picture``).
-    author = [
-        users_table.c[name].label(AUTHOR + name)
-        for name in Author.model_fields
-        if name in users_table.c
-    ]
-    return select(*shown(posts_table), *author).join(
+    return select(*shown(posts_table), *AUTHOR.columns).join(
         users_table, users_table.c.id == posts_table.c.author_id
     )
 
@@ -152,7 +150,7 @@ def with_tags(rows: list[Row]) -> Read[list[Post]]:
             content=row["content"],
             published=row["published"],
             tags=tags.get(row["id"], []),
-            author=Author.model_validate(unprefixed(row, AUTHOR)),
+            author=Author.model_validate(AUTHOR.of(row)),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             version=row["version"],

@@ -74,7 +74,7 @@ class SqlPostStore:
             return to_post(row)
 
     async def get(self, post_id: int, drafts: DraftScope) -> Post:
-        return await self._db.reads.run(one_post(post_id, drafts))
+        return await self._db.reads.run(one_post(post_id, drafts), by_key=True)
 
     async def list(self, query: PostQuery, drafts: DraftScope) -> Page[Post]:
         return await self._db.reads.run(page_of_posts(query, drafts))

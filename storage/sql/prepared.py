@@ -107,11 +107,9 @@ def prepare(statement: Select[Any], dialect: Dialect) -> Prepared:
         if column.key is None:
             raise ValueError(f"label every selected expression: {column!r} has no name")
         names.append(column.key)
-        processor = column.type.dialect_impl(dialect).result_processor(
-            dialect, _type_code(column.type, dialect)
-        )
-        if processor is not None:
-            converters.append((index, processor))
+        convert = _result_processor(column.type, dialect)
+        if convert is not None:
+            converters.append((index, convert))
     return Prepared(
         sql=compiled.string,
         names=tuple(names),
@@ -120,6 +118,19 @@ def prepare(statement: Select[Any], dialect: Dialect) -> Prepared:
         defaults=defaults,
         binders=binders,
     )
+
+
+def _result_processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """SQLAlchemy's result processor of ``type_`` on ``dialect`` (None: values come as they are).
+
+    A type that says the models set the zone (``UtcDateTime``) gets only its
+    underlying type's step (SQLite's text to datetime): the models' validator
+    makes the value UTC, so doing it here too would do it twice per value.
+    """
+    impl = type_.dialect_impl(dialect)
+    if getattr(type_, "models_set_the_zone", False):
+        impl = getattr(impl, "impl_instance", impl)
+    return impl.result_processor(dialect, _type_code(type_, dialect))
 
 
 PG_NUMERIC = 1700

@@ -19,7 +19,7 @@ from storage.messages import (
 )
 from storage.sql.database import Database, lock_row
 from storage.sql.prepared import Read, query
-from storage.sql.queries import columns_of, page_of, paged, prefixed, shown, unprefixed, where
+from storage.sql.queries import Embedded, columns_of, page_of, paged, shown, where
 from storage.sql.tables import CategoryRow, ProductRow, categories_table, products_table
 from storage.types import (
     PRODUCTS,
@@ -33,7 +33,7 @@ from storage.types import (
     utc_now,
 )
 
-CATEGORY = "category__"
+CATEGORY = Embedded(categories_table, "category__")
 COLUMNS = columns_of(products_table)
 
 
@@ -94,7 +94,7 @@ class SqlProductStore:
         ]
 
     async def get(self, product_id: int) -> Product:
-        return await self._db.reads.run(_product(product_id))
+        return await self._db.reads.run(_product(product_id), by_key=True)
 
     async def list(self, query: ProductQuery) -> Page[Product]:
         def matching(_dialect: str) -> Select[Any]:
@@ -165,7 +165,7 @@ async def _locked_product(
 
 def _products_with_categories() -> Select[Any]:
     # Many-to-one, outer: one row per product, category columns null if it has none.
-    return select(*shown(products_table), *prefixed(categories_table, CATEGORY)).outerjoin(
+    return select(*shown(products_table), *CATEGORY.columns).outerjoin(
         categories_table, categories_table.c.id == products_table.c.category_id
     )
 
@@ -191,7 +191,7 @@ def _from_row(row: ProductRow) -> Product:
 
 
 def _from_mapping(row: Mapping[str, Any]) -> Product:
-    category = unprefixed(row, CATEGORY) if row["category_id"] is not None else None
+    category = CATEGORY.of(row) if row["category_id"] is not None else None
     return Product.model_validate(
         {
             **{name: row[name] for name in Product.model_fields if name != "category"},

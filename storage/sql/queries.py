@@ -264,11 +264,18 @@ def shown(table: Table) -> list[Any]:
     return [c for c in table.c if not c.name.endswith("_key") and c.name not in HIDDEN]
 
 
-def prefixed(table: Table, prefix: str) -> list[Any]:
-    """``shown(table)`` labelled ``<prefix><name>``, to select beside another table's."""
-    return [column.label(prefix + column.name) for column in shown(table)]
+class Embedded:
+    """Another table's columns selected beside a row's own, under a prefix (a post's author).
 
+    The labels are worked out once; ``of`` picks an embedded record out of a
+    row by them, without scanning the row.
+    """
 
-def unprefixed(row: Mapping[str, Any], prefix: str) -> dict[str, Any]:
-    """The values of the columns selected with ``prefixed(..., prefix)``, by plain name."""
-    return {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}
+    def __init__(self, table: Table, prefix: str, names: Sequence[str] | None = None) -> None:
+        columns = shown(table) if names is None else [table.c[name] for name in names]
+        self.labels = tuple((prefix + column.name, column.name) for column in columns)
+        self.columns = [column.label(prefix + column.name) for column in columns]
+
+    def of(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The embedded record's values in ``row``, by their own names."""
+        return {name: row[label] for label, name in self.labels}

@@ -41,8 +41,12 @@ from storage.timeouts import Timeouts
 class ReadPool(Protocol):
     """Runs read operations on one database server."""
 
-    async def run[T](self, read: Read[T]) -> T:
-        """Run ``read`` to its result; raises neutral storage errors only."""
+    async def run[T](self, read: Read[T], *, by_key: bool = False) -> T:
+        """Run ``read`` to its result; raises neutral storage errors only.
+
+        ``by_key``: the read only seeks rows by a key (an index lookup, never
+        a scan), which lets SQLite answer it without a thread hand-off.
+        """
         ...
 
     def usage(self) -> PoolUsage | None:
@@ -113,7 +117,7 @@ class AsyncpgReads:
                     )
         return self._pool
 
-    async def run[T](self, read: Read[T]) -> T:
+    async def run[T](self, read: Read[T], *, by_key: bool = False) -> T:
         with translate_driver_errors():
             async with asyncio.timeout(self._timeouts.operation):
                 pool = await self._ready()
@@ -197,7 +201,7 @@ class AsyncmyReads:
             return f"SET SESSION max_statement_time = {seconds:.3f}"
         return f"SET SESSION max_execution_time = {round(seconds * 1000)}"
 
-    async def run[T](self, read: Read[T]) -> T:
+    async def run[T](self, read: Read[T], *, by_key: bool = False) -> T:
         with translate_driver_errors():
             async with asyncio.timeout(self._timeouts.operation):
                 pool = await self._ready()
@@ -242,7 +246,7 @@ class EngineReads:
         dialect = engine.dialect.name
         self._build: Callable[[Query], Any] = lambda query: query.build(dialect)
 
-    async def run[T](self, read: Read[T]) -> T:
+    async def run[T](self, read: Read[T], *, by_key: bool = False) -> T:
         from storage.sql.errors import translate_errors  # the engine's errors: SQLAlchemy's
 
         with translate_errors():

@@ -90,19 +90,19 @@ class RoutedReads:
         self.router = router
         self._timeouts = timeouts
 
-    async def run[T](self, read: Read[T]) -> T:
+    async def run[T](self, read: Read[T], *, by_key: bool = False) -> T:
         """Run ``read`` where the router says; on the primary from where a replica failed."""
         context = consistency.current()
         router = self.router
         target = router.choose(context.required if context is not None else None)
         if target.is_primary:
-            return await target.executor.run(read)
+            return await target.executor.run(read, by_key=by_key)
         resumable = _Resumable(read)
         # One deadline over both tries: a replica that fails late leaves the primary the rest.
         with translate_driver_errors():
             async with asyncio.timeout(self._timeouts.operation):
                 try:
-                    return await target.executor.run(resumable.run())
+                    return await target.executor.run(resumable.run(), by_key=by_key)
                 except (TimedOut, NotFound, Conflict, PreconditionFailed):
                     raise  # the answer, or a statement as slow on the primary
                 except Exception as exc:
@@ -117,7 +117,7 @@ class RoutedReads:
                         _line(exc),
                     )
                     router.failed(target)
-                return await router.fresh.executor.run(resumable.rest())
+                return await router.fresh.executor.run(resumable.rest(), by_key=by_key)
 
     def usage(self) -> PoolUsage | None:
         """The primary's read pool (the replicas' are reported by ``Replication.pools``)."""
@@ -142,9 +142,9 @@ class FreshReads:
         self.router = router
         self._note = note
 
-    async def run[T](self, read: Read[T]) -> T:
+    async def run[T](self, read: Read[T], *, by_key: bool = False) -> T:
         """Run ``read`` on the primary, then note for the request where the primary stood."""
-        result = await self.router.fresh.executor.run(read)
+        result = await self.router.fresh.executor.run(read, by_key=by_key)
         context = consistency.current()
         if context is not None:
             context.noted(await self._note())

@@ -6,6 +6,10 @@ whole and runs there inside one read transaction, so its statements read one
 snapshot and the loop waits once. The hand-off is a queue and a future, as
 lean as the raw driver's (aiosqlite's): a general thread pool's work items,
 callbacks and context copies cost more than the query on a point read.
+
+A read by key (a user, a post and its tags, a token's account) seeks an
+index: it takes microseconds, less than any hand-off, so it runs on the event
+loop's own connection. Nothing that can scan does.
 """
 
 from __future__ import annotations
@@ -27,6 +31,22 @@ from storage.sql.prepared import Read, Statements
 from storage.timeouts import Timeouts
 
 Job = tuple[asyncio.Future[Any], Callable[[sqlite3.Connection], Any]] | None
+
+
+KEY_READ_BUSY_SECONDS = 0.05
+"""How long a read by key, on the event loop, may wait for SQLite's lock before giving up (503)."""
+
+
+def _connect(path: str, busy_seconds: float) -> sqlite3.Connection:
+    """A read-only connection whose transactions are ours (``BEGIN``/``COMMIT``)."""
+    connection = sqlite3.connect(
+        path,
+        timeout=busy_seconds,
+        isolation_level=None,
+        check_same_thread=False,  # a worker's is interrupted from the loop's thread
+    )
+    connection.execute("PRAGMA query_only = ON")
+    return connection
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
@@ -51,22 +71,12 @@ class _Worker:
         self._thread = threading.Thread(target=self._serve, name="sqlite-read", daemon=True)
         self._thread.start()
 
-    def _connect(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(
-            self._path,
-            timeout=self._timeouts.statement,
-            isolation_level=None,  # BEGIN and COMMIT are ours
-            check_same_thread=False,  # interrupted from the loop's thread
-        )
-        connection.execute("PRAGMA query_only = ON")  # a read connection never writes
-        return connection
-
     def _serve(self) -> None:
         while (job := self.jobs.get()) is not None:
             future, work = job
             try:
                 if self.connection is None:
-                    self.connection = self._connect()
+                    self.connection = _connect(self._path, self._timeouts.statement)
                 result, error = work(self.connection), None
             except BaseException as exc:
                 result, error = None, exc
@@ -90,6 +100,7 @@ class SqliteReads:
         self._workers: list[_Worker] = []
         self._idle: list[_Worker] = []
         self._turns = asyncio.Semaphore(size)
+        self._loop_connection: sqlite3.Connection | None = None
 
     def _run_here[T](
         self, read: Read[T], tally: RoundTrips | None, connection: sqlite3.Connection
@@ -115,8 +126,13 @@ class SqliteReads:
             if connection.in_transaction:
                 connection.execute("COMMIT")
 
-    async def run[T](self, read: Read[T]) -> T:
+    async def run[T](self, read: Read[T], *, by_key: bool = False) -> T:
         tally = instrumentation.current()
+        if by_key:
+            # An index lookup takes microseconds: less than waking a thread and
+            # waiting for it (the hand-off costs more than the query here).
+            with translate_driver_errors():
+                return self._run_here(read, tally, self._own_connection())
         with translate_driver_errors():
             async with asyncio.timeout(self._timeouts.operation):
                 await self._turns.acquire()
@@ -135,6 +151,14 @@ class SqliteReads:
                     self._idle.append(worker)
                     self._turns.release()
 
+    def _own_connection(self) -> sqlite3.Connection:
+        """The event loop thread's connection, for reads by key."""
+        if self._loop_connection is None:
+            # A reader waits for a lock only in rare moments (a checkpoint's
+            # WAL reset): briefly, since it waits on the loop.
+            self._loop_connection = _connect(self._path, KEY_READ_BUSY_SECONDS)
+        return self._loop_connection
+
     def _start(self) -> _Worker:
         worker = _Worker(self._path, self._timeouts, asyncio.get_running_loop())
         self._workers.append(worker)
@@ -145,6 +169,9 @@ class SqliteReads:
         return PoolUsage("read", in_use=opened - len(self._idle), open=opened, size=self._size)
 
     async def close(self) -> None:
+        if self._loop_connection is not None:
+            self._loop_connection.close()
+            self._loop_connection = None
         workers, self._workers, self._idle = self._workers, [], []
 
         def stop_all() -> None:

@@ -24,6 +24,9 @@ class UtcDateTime(TypeDecorator[datetime]):
 
     impl = DateTime(timezone=True)
     cache_ok = True
+    models_set_the_zone = True
+    """Reads (``storage.sql.prepared``) may skip ``process_result_value``: every model's
+    ``UtcDatetime`` field turns a naive value into UTC itself (``storage.types.common``)."""
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "mysql":

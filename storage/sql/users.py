@@ -84,7 +84,7 @@ class SqlUserStore:
         ]
 
     async def get(self, user_id: int) -> User:
-        return await self._db.reads.run(_user(user_id))
+        return await self._db.reads.run(_user(user_id), by_key=True)
 
     async def list(self, query: UserQuery) -> Page[User]:
         def matching(_dialect: str) -> Select[Any]:

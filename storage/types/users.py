@@ -214,6 +214,9 @@ class UserPublic(Resource):
         return _with_image_url(self)
 
 
+_PUBLIC_FIELDS = tuple(UserPublic.model_fields)
+
+
 class User(UserPublic):
     """A user as they and admins read them."""
 
@@ -221,11 +224,8 @@ class User(UserPublic):
     role: Role = "user"
 
     def public(self) -> UserPublic:
-        """This user as anyone else may see them."""
-        return UserPublic.model_validate(
-            self.model_dump(exclude={"email", "role"})
-            | {"version": self.version, "picture": self.picture}
-        )
+        """This user as anyone else may see them (from the fields, not a JSON round trip)."""
+        return UserPublic.model_validate({name: getattr(self, name) for name in _PUBLIC_FIELDS})
 
     def author(self) -> Author:
         """This user as a post embeds them."""
