@@ -151,7 +151,7 @@ class _Pool:
     def __init__(self, name: str, fail_at: int | None = None) -> None:
         self.name, self.fail_at, self.asked = name, fail_at, 0
 
-    async def run(self, read: Any) -> Any:
+    async def run(self, read: Any, *, by_key: bool = False) -> Any:
         try:
             query = next(read)
             while True:
