@@ -41,6 +41,9 @@ async def _check_ready(settings: Settings) -> None:
         database_url=settings.database_url,
         mongo_url=settings.mongo_url,
         timeouts=settings.timeouts(),
+        # Replicas the primary cannot have stop `serve` here, with one line.
+        read_urls=settings.read_urls() if settings.storage_backend == "sql" else None,
+        read_max_lag=settings.database_read_max_lag,
     )
     await storage.close()
 

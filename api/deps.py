@@ -6,6 +6,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
+from api.auth.admission import track_caller
 from api.auth.passwords import Passwords
 from storage.protocol import Storage
 
@@ -15,8 +16,15 @@ async def get_storage(request: Request) -> Storage:
 
     ``async`` on purpose: FastAPI runs a plain ``def`` dependency in a thread
     pool, a thread hop on every request for an attribute read.
+
+    When the store's reads may lag (replicas), a signed-in request's reads
+    must see its caller's writes whether or not the route asks who is
+    calling: its token is admitted here, before the first read.
     """
-    return cast(Storage, request.app.state.storage)
+    storage = cast(Storage, request.app.state.storage)
+    if storage.read_lag_bound is not None:
+        await track_caller(request)
+    return storage
 
 
 StorageDep = Annotated[Storage, Depends(get_storage)]

@@ -34,12 +34,14 @@ from api.routers import (
 )
 from api.routing import add_routes
 from api.settings import Settings
+from api.shared.state import SharedState
 from storage.factory import open_storage
 from web import install_pages
 from web import pictures as page_pictures
 from web.errors import crash_page, refusal_page
 
 logger = logging.getLogger("api")
+POSITION_MARGIN_SECONDS = 2.0
 
 DESCRIPTION = """
 The same users, posts, tags, categories and products, served from SQL
@@ -78,6 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mongo_url=settings.mongo_url,
             sql_pool_size=settings.sql_pool_size,
             timeouts=settings.timeouts(),
+            read_urls=settings.read_urls() if settings.storage_backend == "sql" else None,
+            read_max_lag=settings.database_read_max_lag,
         )
         logger.info(
             "storage open: %s on %s at %s",
@@ -87,6 +91,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             extra={"backend": storage.backend, "database": storage.database},
         )
         app.state.storage = storage
+        if storage.read_lag_bound is not None:
+            # Reads may lag: keep each signed-in caller's commit position as long
+            # as a readable copy may lack it (plus a margin for the probes' clock).
+            shared.track_for = storage.read_lag_bound + POSITION_MARGIN_SECONDS
+            for replica in storage.replicas():
+                logger.info("read replica %s: %s", replica.name, replica.state)
+        if shared.round_trips:
+            tokens.shared = shared  # admitting a token asks Redis, or looks up a position
         sampler = None
         if metrics is not None:
             sampler = asyncio.create_task(sample_pools(storage, metrics))
@@ -103,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await sampler
             await storage.close()
+            await shared.close()
 
     # FastAPI looks for configured OpenTelemetry providers on every request
     # unless told there are none to look for.
@@ -118,12 +131,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
     key = settings.signing_key()  # InsecureSecret in production without a good key
     app.state.cursors = Cursors(key.encode())
-    app.state.tokens = Tokens(key, settings.access_token_minutes)
+    redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    # Built here (no I/O: the client connects on first use); closed by the lifespan.
+    shared = app.state.shared = SharedState(redis_url)
+    tokens = app.state.tokens = Tokens(
+        key, settings.access_token_minutes, denied=shared.revocations.ids
+    )
     app.state.passwords = Passwords(
         settings.password_hash_memory_kib, settings.password_hash_time_cost
     )
     app.state.login_throttle = LoginThrottle(
-        settings.login_max_failures, settings.login_window_seconds
+        settings.login_max_failures,
+        settings.login_window_seconds,
+        shared=shared if redis_url else None,
     )
     install_error_handlers(app)
     limits = BodyLimits(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ _HOUR = 3600.0  # no timeout above this: a bound nobody means is a typo
 
 # Kept here (not imported from storage.mongo) so that settings never import PyMongo.
 MONGO_SCHEMES = ("mongodb://", "mongodb+srv://", "mongoeco://")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-it-in-production"
@@ -36,6 +38,10 @@ class Settings(BaseSettings):
     """Which storage implementation serves the API."""
     database_url: str = "sqlite:///./app.db"
     """SQL database: ``sqlite://``, ``postgresql://`` or ``mysql://``/``mariadb://``."""
+    database_read_urls: str = ""
+    """Read replicas of DATABASE_URL, comma-separated (same engine: PostgreSQL or MariaDB)."""
+    database_read_max_lag: float = Field(default=5.0, gt=0, le=_HOUR)
+    """Seconds a replica may be behind the primary and still be read."""
     mongo_url: str = "mongodb://localhost:27017/app"
     """MongoDB server (database from the path), or ``mongoeco://[/file.db]``: an embedded
     MongoDB-wire stand-in for development (memory, or a SQLite file)."""
@@ -79,6 +85,10 @@ class Settings(BaseSettings):
     """Prometheus metrics at ``/metrics``."""
     metrics_token: SecretStr | None = None
     """When set, ``/metrics`` wants ``Authorization: Bearer <token>``."""
+    redis_url: SecretStr | None = None
+    """Redis shared by every worker and instance (``redis://``, ``rediss://``, ``unix://``):
+    login throttling, logged-out tokens, read-your-writes positions. Unset: each process
+    keeps its own."""
     opentelemetry: bool = False
     """FastAPI's own OpenTelemetry traces, metrics and logs, through the providers the
     process configures (the OpenTelemetry SDK). Off: not even looked for per request."""
@@ -102,7 +112,7 @@ class Settings(BaseSettings):
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("metrics_token", mode="before")
+    @field_validator("metrics_token", "redis_url", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         # compose passes an unset variable as "": that means no token, not an empty one.
@@ -114,12 +124,44 @@ class Settings(BaseSettings):
         to_async_url(value)  # raises a ValueError that names the accepted schemes
         return value
 
+    @field_validator("database_read_urls")
+    @classmethod
+    def _replica_urls(cls, value: str) -> str:
+        for number, url in enumerate(_split(value), start=1):
+            try:
+                scheme = to_async_url(url).get_backend_name()
+            except ValueError:
+                raise ValueError(
+                    f"entry {number} is not a postgresql:// or mysql:// (mariadb://) URL"
+                ) from None
+            if scheme == "sqlite":
+                raise ValueError(f"entry {number}: SQLite has no replicas")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _known_redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(REDIS_SCHEMES):
+            raise ValueError(f"must start with one of {', '.join(REDIS_SCHEMES)}")
+        return value
+
     @field_validator("mongo_url")
     @classmethod
     def _known_mongo_url(cls, value: str) -> str:
         if not value.startswith(MONGO_SCHEMES):
             raise ValueError(f"must start with one of {', '.join(MONGO_SCHEMES)}")
         return value
+
+    @model_validator(mode="after")
+    def _replicas_match(self) -> Settings:
+        primary = make_url(self.database_url).get_backend_name()
+        for url in self.read_urls():
+            if to_async_url(url).get_backend_name() != primary:
+                raise ValueError(
+                    f"DATABASE_READ_URLS: {_masked(url)!r} is not a {primary} server, "
+                    "as DATABASE_URL is: replicas are copies of the primary"
+                )
+        return self
 
     @model_validator(mode="after")
     def _timeouts_fit(self) -> Settings:
@@ -150,6 +192,10 @@ class Settings(BaseSettings):
             )
         return key
 
+    def read_urls(self) -> list[str]:
+        """``DATABASE_READ_URLS`` as a list (empty: no replicas)."""
+        return _split(self.database_read_urls)
+
     def timeouts(self) -> Timeouts:
         """The database timeouts these settings ask for."""
         return Timeouts(
@@ -174,6 +220,18 @@ class Settings(BaseSettings):
         return f"{url.host or 'localhost'}{port}/{url.database or ''}"
 
 
+def _split(urls: str) -> list[str]:
+    return [url.strip() for url in urls.split(",") if url.strip()]
+
+
+_PASSWORD_IN_URL = re.compile(r"(?<=://)([^/@\s:,]*):[^/@\s,]*@")
+
+
+def _masked(value: Any) -> Any:
+    """``value`` with the password of any URL in it replaced by ``***``."""
+    return _PASSWORD_IN_URL.sub(r"\1:***@", value) if isinstance(value, str) else value
+
+
 def describe_error(exc: ValidationError) -> str:
     """All problems on one line, e.g. ``STORAGE_BACKEND='pg': Input should be 'sql' or 'mongo'``."""
     parts = []
@@ -182,5 +240,6 @@ def describe_error(exc: ValidationError) -> str:
         if not name:  # a rule across settings: its message names them
             parts.append(error["msg"].removeprefix("Value error, "))
             continue
-        parts.append(f"{name}={error.get('input')!r}: {error['msg']}")
+        message = error["msg"].removeprefix("Value error, ")
+        parts.append(f"{name}={_masked(error.get('input'))!r}: {message}")
     return "Invalid configuration: " + "; ".join(parts)

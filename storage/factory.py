@@ -21,10 +21,14 @@ async def open_storage(
     mongo_url: str,
     sql_pool_size: int = 20,
     timeouts: Timeouts | None = None,
+    read_urls: list[str] | None = None,
+    read_max_lag: float = 5.0,
 ) -> Storage:
     """Connect to the configured backend and check that its schema is current.
 
     ``timeouts`` bound every wait on the database (``storage.timeouts``).
+    ``read_urls`` are SQL read replicas, read while less than ``read_max_lag``
+    seconds behind (``storage.sql.replication``).
 
     Raises ``Unavailable`` if the database does not answer and ``NotMigrated``
     if its schema is missing or out of date.
@@ -32,7 +36,13 @@ async def open_storage(
     if backend == "sql":
         from storage.sql import open_sql_storage
 
-        return await open_sql_storage(database_url, pool_size=sql_pool_size, timeouts=timeouts)
+        return await open_sql_storage(
+            database_url,
+            pool_size=sql_pool_size,
+            timeouts=timeouts,
+            read_urls=read_urls,
+            read_max_lag=read_max_lag,
+        )
     from storage.mongo import open_mongo_storage
 
     return await open_mongo_storage(mongo_url, timeouts=timeouts)

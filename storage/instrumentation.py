@@ -57,6 +57,19 @@ class PoolUsage:
     """The most connections the pool opens (per server on MongoDB); ``None`` if unbounded."""
 
 
+@dataclass(frozen=True)
+class ReplicaStatus:
+    """One read replica (or secondary) as the service sees it, for ``/health`` and metrics."""
+
+    name: str
+    """Where it is: host, port and database, never credentials."""
+    state: str
+    """``ok`` (reads go there), ``lagging`` (further behind than the bound: not read) or
+    ``down`` (did not answer: not read)."""
+    lag_seconds: float | None
+    """How far behind the primary it was at the last probe (an upper bound); None if unknown."""
+
+
 _current: ContextVar[RoundTrips | None] = ContextVar("storage_round_trips", default=None)
 
 

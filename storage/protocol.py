@@ -21,7 +21,7 @@ import builtins
 from collections.abc import Sequence
 from typing import Protocol
 
-from storage.instrumentation import PoolUsage
+from storage.instrumentation import PoolUsage, ReplicaStatus
 from storage.types import (
     Category,
     CategoryCreate,
@@ -349,6 +349,10 @@ class Storage(Protocol):
     """``"sql"`` or ``"mongo"``."""
     database: str
     """What is behind it: ``sqlite``, ``postgresql``, ``mysql``, ``mongodb`` or ``mongoeco``."""
+    read_lag_bound: float | None
+    """Seconds a read may lag the latest commit (read replicas, Galera nodes, MongoDB
+    secondaries); None when every read sees every acknowledged write. When set, the API
+    tracks signed-in callers' commit positions for that long (``storage.consistency``)."""
 
     @property
     def users(self) -> UserStore: ...
@@ -379,6 +383,10 @@ class Storage(Protocol):
         Round trips need nothing from callers: every backend reports them to
         ``storage.instrumentation`` by itself (see ``measuring()`` there).
         """
+        ...
+
+    def replicas(self) -> list[ReplicaStatus]:
+        """Each read replica's (or secondary's) state and lag, from background probes; no I/O."""
         ...
 
     async def close(self) -> None:

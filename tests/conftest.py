@@ -29,6 +29,7 @@ from storage.factory import migrate_storage
 from tests.accounts import admin_token, create_admin
 from tests.faults.enabling import header as fault_tests_header
 from tests.resetting import reset_storage
+from tests.scaleout.enabling import header as scale_out_tests_header
 from tests.standin import standin_server
 
 # The tests run services in development (the well-known secret key is allowed);
@@ -181,4 +182,4 @@ def pytest_report_header() -> list[str]:
         for case in CASES
         if case not in ENABLED
     ]
-    return lines + fault_tests_header()
+    return lines + fault_tests_header() + scale_out_tests_header()

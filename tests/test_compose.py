@@ -8,6 +8,7 @@ healthcheck, an env var the settings class silently ignores, ...).
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -181,3 +182,84 @@ def test_dockerfile_sets_settings_serve_reads() -> None:
         "PIP_DISABLE_PIP_VERSION_CHECK",
     }
     assert names - python <= known
+
+
+# --- profile "replicas": PostgreSQL primary + streaming replica, Redis, two APIs, a proxy.
+
+REPLICAS = ["pg-primary", "pg-replica", "redis", "api-replicas-1", "api-replicas-2", "proxy"]
+REPLICA_APIS = ["api-replicas-1", "api-replicas-2"]
+DEPLOY = ROOT / "deploy" / "replicas"
+# uvicorn reads this one itself (it is not a setting of ours): trust the proxy's X-Forwarded-For.
+UVICORN_VARIABLES = {"FORWARDED_ALLOW_IPS"}
+
+
+def test_the_replicas_profile_has_its_whole_deployment(services: dict[str, Any]) -> None:
+    in_profile = sorted(name for name, s in services.items() if "replicas" in s.get("profiles", []))
+    assert in_profile == sorted(REPLICAS)
+    assert services["pg-primary"]["image"].split(":")[0] == "postgres"
+    assert services["pg-replica"]["image"] == services["pg-primary"]["image"]
+    assert services["redis"]["image"].split(":")[0] == "redis"
+    # Only the proxy is published; the instances are reached through it.
+    assert services["proxy"]["ports"] == ["8000:8000"]
+    for api in REPLICA_APIS:
+        assert not services[api].get("ports")
+
+
+@pytest.mark.parametrize("api", REPLICA_APIS)
+def test_replica_apis_read_the_replica_write_the_primary_and_share_redis(
+    services: dict[str, Any], api: str
+) -> None:
+    from api.settings import Settings
+
+    env = services[api]["environment"]
+    assert "@pg-primary:5432/" in env["DATABASE_URL"]
+    assert "@pg-replica:5432/" in env["DATABASE_READ_URLS"]
+    assert env["REDIS_URL"].startswith("redis://redis:6379/")
+    unknown = _environment_names(services[api]) - {n.upper() for n in Settings.model_fields}
+    assert unknown <= UVICORN_VARIABLES, sorted(unknown)
+    # The values make valid settings (compose's ${VAR:-default} resolved to its default).
+    values = {
+        name.lower(): re.sub(r"\$\{[A-Z_]+:?[-?]([^}]*)\}", r"\1", str(value))
+        for name, value in env.items()
+        if name not in UVICORN_VARIABLES
+    }
+    values["secret_key"] = "x" * 40
+    settings = Settings(_env_file=None, **values)  # type: ignore[arg-type]
+    assert settings.read_urls() == [env["DATABASE_READ_URLS"]]
+    assert settings.redis_url is not None
+
+
+def test_the_replica_is_a_streaming_copy_of_the_primary(services: dict[str, Any]) -> None:
+    replica, primary = services["pg-replica"], services["pg-primary"]
+    assert replica["depends_on"]["pg-primary"] == {"condition": "service_healthy"}
+    start = (DEPLOY / "replica-start.sh").read_text()
+    assert "pg_basebackup" in start and "--host=pg-primary" in start
+    assert "--write-recovery-conf" in start and "hot_standby=on" in start
+    assert any("replica-start.sh" in volume for volume in replica["volumes"])
+    init = (DEPLOY / "primary-init.sh").read_text()
+    assert "WITH REPLICATION" in init and "host replication replicator" in init
+    assert any("docker-entrypoint-initdb.d" in volume for volume in primary["volumes"])
+    # One password, written once (a YAML anchor), used by both sides.
+    assert (
+        replica["environment"]["REPLICATION_PASSWORD"]
+        == (primary["environment"]["REPLICATION_PASSWORD"])
+    )
+    assert "pg_is_in_recovery" in " ".join(replica["healthcheck"]["test"])
+    for script in ("replica-start.sh", "primary-init.sh"):
+        assert (DEPLOY / script).stat().st_mode & 0o111, f"{script} must be executable"
+        syntax = subprocess.run(
+            ["sh", "-n", str(DEPLOY / script)], capture_output=True, check=False
+        )
+        assert syntax.returncode == 0, syntax.stderr
+
+
+def test_the_proxy_balances_both_instances(services: dict[str, Any]) -> None:
+    config = (DEPLOY / "nginx.conf").read_text()
+    upstreams = re.findall(r"server\s+([\w-]+):8000", config)
+    assert sorted(upstreams) == REPLICA_APIS
+    assert "listen 8000" in config and "X-Forwarded-For" in config
+    assert set(services["proxy"]["depends_on"]) == set(REPLICA_APIS)
+    # The second instance starts once the first has migrated (no two migrations at once).
+    assert services["api-replicas-2"]["depends_on"]["api-replicas-1"] == {
+        "condition": "service_healthy"
+    }

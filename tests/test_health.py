@@ -21,9 +21,13 @@ class DownStorage:
 
     backend = "sql"
     database = "postgresql"
+    read_lag_bound = None
 
     def __init__(self) -> None:
         self.closed = False
+
+    def replicas(self) -> list[Any]:
+        return []
 
     async def ping(self) -> None:
         raise Unavailable("Database unavailable: connection refused")

@@ -62,6 +62,8 @@ SQL_CASES = [
     # MariaDB/MySQL
     (_as_sqlalchemy_raises_asyncmy(2003, "Can't connect"), Unavailable),
     (_as_sqlalchemy_raises_asyncmy(2006, "MySQL server has gone away"), Unavailable),
+    # A Galera node cut off from its cluster's quorum (asyncmy raises it as operational)
+    (_as_sqlalchemy_raises_asyncmy(1047, "WSREP has not yet prepared node"), Unavailable),
     (_as_sqlalchemy_raises_asyncmy(2013, "Lost connection during query"), Unavailable),
     (_as_sqlalchemy_raises_asyncmy(1927, "Connection was killed"), Unavailable),
     (_as_sqlalchemy_raises_asyncmy(1053, "Server shutdown in progress"), Unavailable),

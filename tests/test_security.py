@@ -261,6 +261,7 @@ async def test_forged_expired_and_foreign_tokens_are_401(anonymous: httpx.AsyncC
         "role": "user",
         "ver": 0,
         "typ": "access",
+        "jti": "a-token-id",
         "iat": now,
         "exp": now + 600,
     }
@@ -271,6 +272,7 @@ async def test_forged_expired_and_foreign_tokens_are_401(anonymous: httpx.AsyncC
         "expired": forged({**good, "iat": now - 7200, "exp": now - 3600}),
         "wrong type": forged({**good, "typ": "refresh"}),
         "no expiry": forged({k: v for k, v in good.items() if k != "exp"}),
+        "no token id": forged({k: v for k, v in good.items() if k != "jti"}),
         "garbage": "not.a.token",
         "role claimed": forged({**good, "sub": "999999"}),
     }

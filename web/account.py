@@ -49,12 +49,14 @@ async def sign_up(
     if signed is not None:
         password_hash = await passwords.hash(signed.password.get_secret_value())
         account = NewUser(**signed.model_dump(exclude={"password"}), password_hash=password_hash)
+        seen = request.app.state.shared.begin()  # the sign-up's commit, for the new session
         try:
             user = await storage.users.create(account)
         except Conflict as exc:
             field = "email" if "mail" in exc.message.lower() else "username"
             errors = {field: exc.message}
         else:
+            await request.app.state.shared.adopt(seen, user.id)
             credentials = await storage.credentials.by_id(user.id)
             assert credentials is not None
             response = _redirect("/")
@@ -98,10 +100,10 @@ async def log_in(
 
 @router.post("/logout")
 async def log_out(request: Request, caller: PageCaller) -> Response:
-    """Forget the session cookie."""
+    """Log the session's token out and forget the cookie."""
     await read(request)
     response = _redirect("/")
-    end_session(request, response)
+    await end_session(request, response)
     return response
 
 

@@ -13,11 +13,10 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 
 from api.auth.caller import account_for
+from api.auth.tokens import SESSION_COOKIE as SESSION_COOKIE
 from api.auth.tokens import Tokens
 from api.deps import StorageDep
 from storage.types import Credentials
-
-SESSION_COOKIE = "session"
 
 
 def secure(request: Request) -> bool:
@@ -30,7 +29,7 @@ async def page_caller(request: Request, storage: StorageDep) -> Credentials | No
     token = request.cookies.get(SESSION_COOKIE)
     account = None
     if token:
-        account = await account_for(token, request.app.state.tokens, storage)
+        account = await account_for(request, token, storage)
     request.state.caller = account
     return account
 
@@ -53,8 +52,12 @@ def start_session(request: Request, response: Response, account: Credentials) ->
     )
 
 
-def end_session(request: Request, response: Response) -> None:
-    """Sign out: the browser forgets the cookie."""
+async def end_session(request: Request, response: Response) -> None:
+    """Sign out: the token is logged out (on every instance) and the browser forgets the cookie."""
+    token = request.cookies.get(SESSION_COOKIE)
+    claims = request.app.state.tokens.verify(token) if token else None
+    if claims is not None:
+        await request.app.state.shared.revoke(claims.token_id, claims.expires_at)
     response.delete_cookie(
         SESSION_COOKIE, httponly=True, samesite="lax", secure=secure(request), path="/"
     )

@@ -1,8 +1,9 @@
 """The dependencies routes declare to know who is calling.
 
 A bearer token is checked on every request against the account as it is now:
-a deleted or deactivated account, or a token older than the last password
-change (``token_version``), gets 401 even before the token expires.
+a deleted or deactivated account, a token older than the last password
+change (``token_version``), or a token logged out (``POST /auth/logout``, on
+any instance when they share ``REDIS_URL``) gets 401 even before it expires.
 
 The check is one dependency, an ``OAuth2PasswordBearer`` that also reads the
 account: FastAPI documents it as the OAuth2 scheme (the "Authorize" button of
@@ -17,20 +18,20 @@ from fastapi import Security
 from fastapi.security import OAuth2PasswordBearer
 from starlette.requests import HTTPConnection
 
+from api.auth.admission import admitted
 from api.auth.policy import UNAUTHENTICATED
-from api.auth.tokens import Tokens
 from storage.protocol import Storage
 from storage.types import Credentials
 
 
-async def account_for(token: str, tokens: Tokens, storage: Storage) -> Credentials | None:
+async def account_for(request: HTTPConnection, token: str, storage: Storage) -> Credentials | None:
     """The account ``token`` stands for now, or None if it is not valid now.
 
     The one rule for bearer tokens and the pages' session cookie alike: a valid
-    signature and expiry, an account that exists and is active, and the token
-    version of its last password change.
+    signature and expiry, not logged out (``api.auth.admission``), an account
+    that exists and is active, and the token version of its last password change.
     """
-    claims = tokens.verify(token)
+    claims = await admitted(request, token)
     if claims is None:
         return None
     account = await storage.credentials.by_id(claims.user_id)
@@ -58,8 +59,7 @@ class BearerAccount(OAuth2PasswordBearer):
             if self.required:
                 raise UNAUTHENTICATED
             return None
-        app = request.app
-        account = await account_for(token, app.state.tokens, app.state.storage)
+        account = await account_for(request, token, request.app.state.storage)
         if account is None:
             raise UNAUTHENTICATED
         return account

@@ -2,7 +2,9 @@
 
 A wrong password, an unknown account and a deactivated one all fail the same
 way after the same work (a dummy hash for unknown accounts). Repeated failures
-for one account, or from one client address, are throttled (429).
+for one account, or from one client address, are throttled (429). With read
+replicas, the account is read from the primary (an account signed up a moment
+ago exists), and the token's later reads see what the primary had then.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from fastapi import HTTPException, Request
 
 from api.auth.passwords import Passwords
 from api.auth.throttle import LoginThrottle
+from api.shared.state import SharedState
 from storage.protocol import Storage
 from storage.types import Credentials
 from storage.types.text import fold
@@ -35,10 +38,7 @@ async def check_login(
     throttle: LoginThrottle = request.app.state.login_throttle
     account_key = f"account:{fold(login.strip())}"
     client_key = f"client:{request.client.host if request.client else 'unknown'}"
-    wait = max(
-        throttle.retry_after(account_key),
-        throttle.retry_after(client_key, throttle.max_failures * CLIENT_FACTOR),
-    )
+    wait = await throttle.retry_after([(account_key, 1), (client_key, CLIENT_FACTOR)])
     if wait:
         raise HTTPException(
             status_code=429,
@@ -48,11 +48,13 @@ async def check_login(
     # A login no account can have (NUL, which PostgreSQL refuses in text, or
     # longer than any email) is an unknown account, without asking the store.
     possible = "\x00" not in login and len(login) <= EMAIL_MAX
+    shared: SharedState = request.app.state.shared
+    seen = shared.begin()  # the store reads logins from the primary and says where it stood
     account = await storage.credentials.by_login(login) if possible else None
     stored = account.password_hash if account is not None else None
     if not await passwords.verify(password, stored) or account is None or not account.is_active:
-        throttle.failed(account_key)
-        throttle.failed(client_key)
+        await throttle.failed([account_key, client_key])
         raise WRONG
-    throttle.succeeded(account_key)
+    await throttle.succeeded(account_key)
+    await shared.adopt(seen, account.id)
     return account

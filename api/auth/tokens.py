@@ -2,7 +2,8 @@
 
 A token carries the user id (``sub``), role, the account's token version
 (``ver``: changing the password bumps it, so older tokens stop working),
-``typ: access``, and issue and expiry times. Verification accepts HS256 only
+``typ: access``, a random token id (``jti``: logging out denies that id
+until the token expires) and issue and expiry times. Verification accepts HS256 only
 (so ``alg: none`` and key-confusion tokens fail), requires every claim, and
 checks the type. A token signed with a key the service no longer has is
 rejected: rotating ``SECRET_KEY`` ends every session.
@@ -10,16 +11,24 @@ rejected: rotating ``SECRET_KEY`` ends every session.
 
 from __future__ import annotations
 
+import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import jwt
 
 from storage.types import Credentials
 
+if TYPE_CHECKING:
+    from api.shared.state import SharedState
+
 ALGORITHM = "HS256"
 TYPE = "access"
-REQUIRED = ["sub", "role", "ver", "typ", "iat", "exp"]
+REQUIRED = ["sub", "role", "ver", "typ", "jti", "iat", "exp"]
+SESSION_COOKIE = "session"
+"""The cookie the pages keep their token in (``web.session``)."""
 
 
 @dataclass(frozen=True)
@@ -29,14 +38,26 @@ class Claims:
     user_id: int
     role: str
     token_version: int
+    token_id: str
+    """``jti``: what a log-out denies."""
+    expires_at: int
+    """``exp``, Unix time: a denied id needs keeping until then only."""
 
 
 class Tokens:
-    """Issues and verifies the access tokens of one service."""
+    """Issues and verifies the access tokens of one service.
 
-    def __init__(self, key: str, minutes: int) -> None:
+    ``denied`` are the token ids logged out in this process (until they
+    expire: ``api.shared.local.LocalRevocations``), refused by ``verify``
+    itself. ``shared`` is set when admitting a token takes more than that (a
+    deny-list in Redis, the caller's read position: ``api.auth.admission``).
+    """
+
+    def __init__(self, key: str, minutes: int, denied: Mapping[str, float] | None = None) -> None:
         self._key = key
         self.seconds = minutes * 60
+        self.denied: Mapping[str, float] = {} if denied is None else denied
+        self.shared: SharedState | None = None
 
     def issue(self, account: Credentials) -> str:
         """A fresh access token for ``account``."""
@@ -46,6 +67,7 @@ class Tokens:
             "role": account.role,
             "ver": account.token_version,
             "typ": TYPE,
+            "jti": secrets.token_urlsafe(12),  # 96 random bits: unique among live tokens
             "iat": now,
             "exp": now + self.seconds,
         }
@@ -57,8 +79,14 @@ class Tokens:
             data = jwt.decode(
                 token, self._key, algorithms=[ALGORITHM], options={"require": REQUIRED}
             )
-            if data["typ"] != TYPE:
+            if data["typ"] != TYPE or data["jti"] in self.denied:
                 return None
-            return Claims(int(data["sub"]), str(data["role"]), int(data["ver"]))
+            return Claims(
+                int(data["sub"]),
+                str(data["role"]),
+                int(data["ver"]),
+                str(data["jti"]),
+                int(data["exp"]),
+            )
         except (jwt.PyJWTError, ValueError, TypeError):
             return None

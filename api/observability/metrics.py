@@ -10,6 +10,9 @@ metric                                 type       labels
 ``db_pool_connections_in_use``         gauge      ``pool``: ``write``/``read`` (SQL), ``mongo``
 ``db_pool_connections_open``           gauge      ``pool``
 ``db_pool_connections_max``            gauge      ``pool``
+``db_replica_up``                      gauge      ``replica`` (host:port/database): 1 read,
+                                                  0 down or lagging past the bound
+``db_replica_lag_seconds``             gauge      ``replica``; NaN while unknown
 =====================================  =========  ==================================
 
 With several workers (``serve --workers N``) each worker is its own process:
@@ -40,7 +43,7 @@ from prometheus_client import (
 from prometheus_client.multiprocess import MultiProcessCollector
 from pydantic import SecretStr
 
-from storage.instrumentation import PoolUsage
+from storage.instrumentation import PoolUsage, ReplicaStatus
 from storage.protocol import Storage
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
@@ -100,6 +103,22 @@ class Metrics:
             multiprocess_mode="livesum",
         )
 
+        replica = ["replica"]
+        self.replica_up = Gauge(
+            "db_replica_up",
+            "1 while reads go to the replica, 0 while it is down or lags past the bound.",
+            replica,
+            registry=registry,
+            multiprocess_mode="min",
+        )
+        self.replica_lag = Gauge(
+            "db_replica_lag_seconds",
+            "How far behind the primary the replica was at the last probe (upper bound).",
+            replica,
+            registry=registry,
+            multiprocess_mode="max",
+        )
+
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """One request answered."""
         self.requests.labels(method, route, str(status)).observe(seconds)
@@ -116,6 +135,13 @@ class Metrics:
             if usage.size is not None:
                 self.pool_max.labels(usage.pool).set(usage.size)
 
+    def replicas(self, statuses: Iterable[ReplicaStatus]) -> None:
+        """Copy the replicas' state into the gauges."""
+        for status in statuses:
+            self.replica_up.labels(status.name).set(1 if status.state == "ok" else 0)
+            lag = status.lag_seconds
+            self.replica_lag.labels(status.name).set(float("nan") if lag is None else lag)
+
     def exposition(self) -> bytes:
         """The text a scrape gets: this process's metrics, or every worker's."""
         if os.environ.get(MULTIPROCESS_DIR):
@@ -126,9 +152,10 @@ class Metrics:
 
 
 async def sample_pools(storage: Storage, metrics: Metrics) -> None:
-    """Keep the pool gauges current, until cancelled (by the app's lifespan)."""
+    """Keep the pool and replica gauges current, until cancelled (by the app's lifespan)."""
     while True:
         metrics.pools(storage.pool_usage())
+        metrics.replicas(storage.replicas())
         await asyncio.sleep(POOL_SAMPLE_SECONDS)
 
 
@@ -143,7 +170,9 @@ def add_metrics_route(app: FastAPI, metrics: Metrics, token: SecretStr | None) -
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        metrics.pools(request.app.state.storage.pool_usage())
+        storage = request.app.state.storage
+        metrics.pools(storage.pool_usage())
+        metrics.replicas(storage.replicas())
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     app.add_api_route("/metrics", scrape, methods=["GET"], include_in_schema=False)

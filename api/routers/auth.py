@@ -1,5 +1,9 @@
 """``/auth/token``: log in with a username (or email) and a password, get an access token.
 
+``/auth/logout``: the token sent stops working at once, on every instance
+that shares ``REDIS_URL`` (on this one only without it), until it would have
+expired anyway.
+
 The OAuth2 password flow, in FastAPI's form shape. The check itself
 (``api.auth.login``) is shared with the pages' log-in form: a wrong password,
 an unknown account and a deactivated one all answer the same 401 after the
@@ -10,15 +14,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
+from api.auth.admission import bearer_token
+from api.auth.caller import Caller
 from api.auth.login import check_login
 from api.auth.tokens import Tokens
 from api.deps import PasswordsDep, StorageDep
 from api.errors import responses
 from api.routing import Router
+from api.strict_route import StrictRoute
 
 router = Router(prefix="/auth", tags=["auth"], responses=responses(503))
 
@@ -43,3 +50,23 @@ async def log_in(
     account = await check_login(request, storage, passwords, form.username, form.password)
     tokens: Tokens = request.app.state.tokens
     return Token(access_token=tokens.issue(account), expires_in=tokens.seconds)
+
+
+async def log_out(request: Request, caller: Caller) -> Response:
+    """End this token's session: it gets 401 from now on, on every instance."""
+    tokens: Tokens = request.app.state.tokens
+    claims = tokens.verify(bearer_token(request) or "")
+    assert claims is not None  # ``Caller`` admitted it
+    await request.app.state.shared.revoke(claims.token_id, claims.expires_at)
+    return Response(status_code=204)
+
+
+# A JSON route like every other (the login form above is OAuth2's form-encoded one).
+router.add_api_route(
+    "/logout",
+    log_out,
+    methods=["POST"],
+    status_code=204,
+    responses=responses(401),
+    route_class_override=StrictRoute,
+)

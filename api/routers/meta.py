@@ -32,6 +32,14 @@ class Root(BaseModel):
     backend: str
 
 
+class Replica(BaseModel):
+    """A read replica: ``ok`` (read), ``lagging`` (behind the bound) or ``down`` (no answer)."""
+
+    name: str
+    state: Literal["ok", "lagging", "down"]
+    lag_seconds: float | None
+
+
 class Health(BaseModel):
     """``status`` is ``ok`` when the database answered a round trip.
 
@@ -43,6 +51,12 @@ class Health(BaseModel):
     backend: str
     database: str
     detail: str | None = None
+    redis: Literal["ok", "unavailable"] | None = None
+    """With ``REDIS_URL``: whether Redis answered (without it the service still serves:
+    each process then uses its own login counts and logged-out tokens)."""
+    replicas: list[Replica] | None = None
+    """With ``DATABASE_READ_URLS``: each replica as the monitor last saw it. A replica that
+    is down or lagging does not make the service unhealthy: the primary serves its reads."""
 
 
 @router.get("/", response_model=Root)
@@ -59,10 +73,17 @@ async def root(storage: StorageDep, request: Request, response: Response) -> Any
     return Root(message="API is running", backend=storage.backend)
 
 
-@router.get("/health", responses={503: {"model": Health, "description": "Database unreachable"}})
+@router.get(
+    "/health",
+    responses={503: {"model": Health, "description": "Database unreachable"}},
+    response_model_exclude_none=True,  # the parts a deployment does not use are left out
+)
 async def health(storage: StorageDep, request: Request, response: Response) -> Health:
     """Ping the database: 200 if it answers, 503 if not (for load balancers and compose)."""
     bound = request.app.state.settings.db_timeout + _BACKSTOP_SECONDS
+    shared = request.app.state.shared
+    redis = await shared.check() if shared.remote is not None else None
+    replicas = [Replica(**vars(replica)) for replica in storage.replicas()] or None
     try:
         async with asyncio.timeout(bound):
             await storage.ping()
@@ -76,5 +97,13 @@ async def health(storage: StorageDep, request: Request, response: Response) -> H
             backend=storage.backend,
             database=storage.database,
             detail=DATABASE_DOWN,
+            redis=redis,
+            replicas=replicas,
         )
-    return Health(status="ok", backend=storage.backend, database=storage.database)
+    return Health(
+        status="ok",
+        backend=storage.backend,
+        database=storage.database,
+        redis=redis,
+        replicas=replicas,
+    )

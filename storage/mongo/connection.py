@@ -15,13 +15,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from pymongo import AsyncMongoClient
 from pymongo.errors import ConfigurationError, PyMongoError
 
 from storage.errors import Unavailable
 from storage.mongo import standin
+from storage.mongo.causal import WriteTimes
 from storage.mongo.documents import Database, Document
 from storage.mongo.errors import MongoConfigError, describe
 from storage.mongo.instrumentation import CommandTimer, PoolTally
@@ -99,12 +100,25 @@ def _client(url: str, timeouts: Timeouts | None) -> tuple[AsyncMongoClient[Docum
         options: dict[str, Any] = {"serverSelectionTimeoutMS": round(Timeouts().connect * 1000)}
     else:
         options = client_timeouts(timeouts)
+    if "w" not in _url_options(url):
+        # Acknowledged by a majority unless the URL says otherwise (storage.mongo.causal).
+        options["w"] = "majority"
     pools = PoolTally(size=None)
+    listeners = [CommandTimer(), pools, WriteTimes()]
     client: AsyncMongoClient[Document] = AsyncMongoClient(
-        url, tz_aware=True, event_listeners=[CommandTimer(), pools], **options
+        url, tz_aware=True, event_listeners=listeners, **options
     )
     pools.counter.size = int(client.options.pool_options.max_pool_size)
     return client, pools
+
+
+def _url_options(url: str) -> set[str]:
+    """The names of the options written in ``url``, lower-cased (URI options ignore case).
+
+    Read from the text: parsing a ``mongodb+srv://`` URL with PyMongo would look
+    its hosts up in DNS, and building a connection does no I/O.
+    """
+    return {name.lower() for name in parse_qs(urlsplit(url).query)}
 
 
 def client_timeouts(timeouts: Timeouts) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pymongo import ReadPreference
+
 from storage.errors import NotFound
 from storage.messages import USER_NOT_FOUND
 from storage.mongo.documents import USERS, Document
@@ -28,11 +30,17 @@ class MongoCredentialStore:
     def __init__(self, runner: Runner) -> None:
         self._run = runner
         self._users = runner.db[USERS]
+        self._primary_users = self._users.with_options(read_preference=ReadPreference.PRIMARY)
 
     async def by_login(self, login: str) -> Credentials | None:
         key = fold(login.strip())
         match = {"$or": [{"username_key": key}, {"email_key": key}]}
-        return _credentials(await self._run.run(lambda: self._users.find_one(match, FIELDS)))
+        # From the primary: an account signed up a moment ago can log in.
+        return _credentials(
+            await self._run.fresh(
+                lambda session: self._primary_users.find_one(match, FIELDS, session=session)
+            )
+        )
 
     async def by_id(self, user_id: int) -> Credentials | None:
         return _credentials(

@@ -30,14 +30,15 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import pymongo
-from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo import AsyncMongoClient, ReadPreference, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from storage import consistency
 from storage.errors import NotFound, StorageError
-from storage.mongo import standin
+from storage.mongo import causal, standin
 from storage.mongo.documents import GUARD, META, Database, Document
 from storage.mongo.errors import MongoConfigError, translate_errors
 from storage.retry import retrying
@@ -66,6 +67,8 @@ class Runner:
         self.seconds = (timeouts or Timeouts()).operation
         """The deadline of one operation, retries included."""
         self._gate = standin.TransactionGate(closed=standin_server)
+        self.lag_bound = causal.reads_may_lag(client.read_preference)
+        """How far behind a read may be (secondaries in ``readPreference``); None: no lag."""
 
     async def run(self, work: Callable[[], Awaitable[T]]) -> T:
         """Run ``work`` (no transaction), retrying transient failures, translating errors."""
@@ -73,10 +76,29 @@ class Runner:
         async def attempt(deadline: float) -> T:
             with translate_errors():
                 async with self._gate():
-                    return await work()
+                    return await self._causally(work)
 
         with pymongo.timeout(self.seconds):
-            return await retrying(attempt, self.seconds)
+            result = await retrying(attempt, self.seconds)
+        await self._keep_positions()
+        return result
+
+    async def _causally(self, work: Callable[[], Awaitable[T]]) -> T:
+        """``work()``, in a session that waits for the caller's position if it has one."""
+        required = causal.required() if self.lag_bound is not None else None
+        if required is None:
+            return await work()
+        async with (
+            self.client.start_session(causal_consistency=True) as session,
+            session.bind(end_session=False),
+        ):
+            causal.advance(session, required)
+            return await work()
+
+    async def _keep_positions(self) -> None:
+        """Keep the operation times the writes just noted for the caller (``causal``)."""
+        if self.lag_bound is not None and (context := consistency.current()) is not None:
+            await context.flush()
 
     async def transaction(self, work: Callable[[Session], Awaitable[T]]) -> T:
         """Run ``work(session)`` in one multi-document transaction, all or nothing.
@@ -89,10 +111,18 @@ class Runner:
                 return await self._attempt(work, deadline)
 
         with pymongo.timeout(self.seconds):
-            return await retrying(attempt, self.seconds)
+            result = await retrying(attempt, self.seconds)
+        await self._keep_positions()
+        return result
 
     async def snapshot(self, work: Callable[[Session], Awaitable[T]]) -> T:
-        """Run the reads of ``work(session)`` on one snapshot (a page, its total, its authors)."""
+        """Run the reads of ``work(session)`` on one snapshot (a page, its total, its authors).
+
+        For a caller who must see its own writes while reads may go to secondaries,
+        a read-only snapshot transaction on the primary (``storage.mongo.causal``).
+        """
+        if self.lag_bound is not None and causal.required() is not None:
+            return await self.transaction(work)
 
         async def read() -> T:
             async with self.client.start_session(snapshot=True) as session:
@@ -100,10 +130,31 @@ class Runner:
 
         return await self.run(read)
 
+    async def fresh(self, work: Callable[[Session], Awaitable[T]]) -> T:
+        """Run ``work(session)``, whose reads name the primary, noting where it stood.
+
+        For reads that must see every acknowledged write (a log-in): the
+        request's ``storage.consistency`` context then requires that position.
+        """
+
+        async def read() -> T:
+            async with self.client.start_session(causal_consistency=True) as session:
+                result = await work(session)
+                reached = causal.session_position(session)
+            context = consistency.current()
+            if context is not None and reached is not None:
+                context.noted(reached)
+            return result
+
+        return await self.run(read)
+
     async def _attempt(self, work: Callable[[Session], Awaitable[T]], deadline: float) -> T:
         async with self._gate(), self.client.start_session() as session:
+            # Transactions read and write on the primary, whatever readPreference says.
             await session.start_transaction(
-                read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
+                read_concern=ReadConcern("snapshot"),
+                write_concern=WriteConcern("majority"),
+                read_preference=ReadPreference.PRIMARY,
             )
             try:
                 result = await work(session)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.instrumentation import PoolUsage
+from storage.instrumentation import PoolUsage, ReplicaStatus
 from storage.mongo.categories import MongoCategoryStore
 from storage.mongo.connection import Connection
 from storage.mongo.credentials import MongoCredentialStore
@@ -46,6 +46,8 @@ class MongoStorage:
         self.runner = Runner(
             connection.client, connection.db, timeouts, standin_server=connection.is_standin
         )
+        self.read_lag_bound: float | None = self.runner.lag_bound
+        """Set when ``readPreference`` lets reads go to secondaries (``storage.mongo.causal``)."""
         self.users: UserStore = MongoUserStore(self.runner)
         self.posts: PostStore = MongoPostStore(self.runner)
         self.tags: TagStore = MongoTagStore(self.runner)
@@ -64,6 +66,10 @@ class MongoStorage:
         """The client's connections, from PyMongo's pool events."""
         pools = self._connection.pools
         return [] if pools is None else [pools.counter.usage()]
+
+    def replicas(self) -> list[ReplicaStatus]:
+        """Secondaries are PyMongo's to choose and watch; none are listed here."""
+        return []
 
     async def close(self) -> None:
         """Close the client's connections (and stop an embedded stand-in)."""

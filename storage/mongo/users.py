@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pymongo import ReadPreference
+
 from storage.errors import Conflict, NotFound
 from storage.messages import USER_NOT_FOUND, logins_taken
 from storage.mongo.documents import (
@@ -67,6 +69,9 @@ class MongoUserStore:
         self._db = runner.db
         self._users = runner.db[USERS]
         self._posts = runner.db[POSTS]
+        # Checks that explain or prevent a refused insert read what the unique
+        # index saw: the primary, whatever readPreference sends other reads to.
+        self._primary_users = self._users.with_options(read_preference=ReadPreference.PRIMARY)
 
     async def create(self, data: NewUser) -> User:
         """Insert a user; the unique indexes on ``email_key`` and ``username_key`` decide."""
@@ -85,7 +90,9 @@ class MongoUserStore:
     async def _email_taken(self, email_key: str | None, user_id: int | None = None) -> bool:
         """Whether a user other than ``user_id`` has the email key ``email_key``."""
         found = {"email_key": email_key, "_id": {"$ne": user_id}}
-        return await self._run.run(lambda: self._users.find_one(found, {"_id": 1})) is not None
+        # The primary: the document that refused ours may be too new for a secondary.
+        taken = await self._run.run(lambda: self._primary_users.find_one(found, {"_id": 1}))
+        return taken is not None
 
     async def create_many(self, data: list[NewUser]) -> list[User]:
         """Insert all users or none: ids in one counter step, one ``insert_many`` transaction."""
@@ -108,7 +115,7 @@ class MongoUserStore:
 
     async def _refuse_taken_logins(self, data: list[NewUser]) -> None:
         emails, usernames = login_keys(data)
-        cursor = self._users.find(
+        cursor = self._primary_users.find(
             {
                 "$or": [
                     {"email_key": {"$in": sorted(set(emails))}},

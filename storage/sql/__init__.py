@@ -5,36 +5,55 @@ from __future__ import annotations
 from storage.errors import StorageError
 from storage.sql.engine import POOL_SIZE, create_engine, create_read_pool
 from storage.sql.migrate import check_at_head, migration_engine, upgrade_to_head
-from storage.sql.storage import SqlStorage
+from storage.sql.replication import open_replication
+from storage.sql.storage import SqlStorage, ping
 from storage.timeouts import Timeouts
 
 __all__ = ["SqlStorage", "migrate_sql", "open_sql_storage"]
 
+READ_MAX_LAG = 5.0
+"""Seconds a replica may be behind the primary and still be read, by default."""
+
 
 async def open_sql_storage(
-    url: str, pool_size: int = POOL_SIZE, timeouts: Timeouts | None = None
+    url: str,
+    pool_size: int = POOL_SIZE,
+    timeouts: Timeouts | None = None,
+    read_urls: list[str] | None = None,
+    read_max_lag: float = READ_MAX_LAG,
 ) -> SqlStorage:
     """Connect, check the schema is at head, and return the storage.
 
     ``timeouts`` bound every wait on the database (``storage.timeouts``; its
-    defaults if None). Raises ``Unavailable`` or ``NotMigrated``; the engine
-    is disposed on failure.
+    defaults if None). ``read_urls`` are read replicas of ``url``, read while
+    they are less than ``read_max_lag`` seconds behind (``storage.sql.replication``;
+    a Galera cluster is found by itself). Raises ``Unavailable``,
+    ``NotMigrated`` or ``ReplicaConfigError``; everything is closed on failure.
     """
     timeouts = timeouts or Timeouts()
+    engine = create_engine(url, pool_size=pool_size, timeouts=timeouts)
     read_engine = create_engine(url, autocommit=True, pool_size=pool_size, timeouts=timeouts)
-    storage = SqlStorage(
-        create_engine(url, pool_size=pool_size, timeouts=timeouts),
-        read_engine,
-        timeouts,
-        create_read_pool(read_engine, pool_size, timeouts),
-    )
+    reads = create_read_pool(read_engine, pool_size, timeouts)
     try:
-        await storage.ping()
-        await check_at_head(storage.engine)
+        await ping(engine, timeouts)
+        await check_at_head(engine)
+        replication = await open_replication(
+            url,
+            read_engine,
+            reads,
+            read_urls or [],
+            pool_size=pool_size,
+            timeouts=timeouts,
+            max_lag=read_max_lag,
+        )
     except StorageError:
-        await storage.close()
+        await reads.close()
+        await engine.dispose()
+        await read_engine.dispose()
         raise
-    return storage
+    if replication is not None:
+        await replication.start()
+    return SqlStorage(engine, read_engine, timeouts, reads, replication)
 
 
 async def migrate_sql(url: str) -> str:

@@ -44,7 +44,8 @@ class SqlCredentialStore:
 
     async def by_login(self, login: str) -> Credentials | None:
         key = fold(login.strip())
-        return await self._db.reads.run(_credentials(CREDENTIALS_BY_LOGIN, key=key), by_key=True)
+        # From the primary: an account signed up a moment ago can log in.
+        return await self._db.fresh.run(_credentials(CREDENTIALS_BY_LOGIN, key=key), by_key=True)
 
     async def by_id(self, user_id: int) -> Credentials | None:
         return await self._db.reads.run(_credentials(CREDENTIALS_BY_ID, id=user_id), by_key=True)

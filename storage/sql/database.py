@@ -5,17 +5,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.errors import StorageError
+from storage import consistency
+from storage.consistency import UNKNOWN
+from storage.errors import StorageError, Unavailable
 from storage.retry import retrying
 from storage.sql.engine import SQLITE_WRITE
 from storage.sql.errors import translate_errors
 from storage.sql.queries import binary
 from storage.sql.read_pools import EngineReads, ReadPool
 from storage.timeouts import Timeouts
+
+if TYPE_CHECKING:
+    from storage.sql.replication import Replication
 
 T = TypeVar("T")
 
@@ -28,6 +33,11 @@ class Database:
     reads (copies). Every operation ends within ``timeouts.operation``: each
     wait is bounded (connect, pool, statement), and one deadline bounds their
     sum, a transaction's retries included (``transaction``).
+
+    With ``replication`` (read replicas, Galera: ``storage.sql.replication``),
+    ``reads`` go where its router says, ``fresh`` reads (that must see every
+    committed write) to the primary, and every commit reports the primary's
+    position to the request's ``storage.consistency`` context.
     """
 
     def __init__(
@@ -36,6 +46,7 @@ class Database:
         read_engine: AsyncEngine,
         timeouts: Timeouts | None = None,
         reads: ReadPool | None = None,
+        replication: Replication | None = None,
     ) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
@@ -44,6 +55,11 @@ class Database:
         self.timeouts = timeouts or Timeouts()
         self.reads: ReadPool = reads or EngineReads(read_engine, self.timeouts)
         """Where the stores' reads run (``storage.sql.read_pools``): the driver's own pool."""
+        self.fresh: ReadPool = self.reads
+        """Where reads that must see every committed write run (a log-in): the primary."""
+        self.replication = replication
+        if replication is not None:
+            self.reads, self.fresh = replication.reads, replication.fresh
         # SQLite has one writer at a time. Left to themselves, this process's
         # writers would all wait in SQLite's busy handler, which polls rather
         # than queues: under load some wait past the busy timeout while later
@@ -98,6 +114,25 @@ class Database:
                 await session.connection(execution_options={SQLITE_WRITE: True})
                 yield session
                 await session.commit()
+                if self.replication is not None:
+                    await self._committed()
+
+    async def _committed(self) -> None:
+        """Report where the primary stands after a commit, to the request's ``Consistency``.
+
+        The caller's later reads (on any instance) then require it. If the
+        primary cannot say, the write stands all the same: the caller's reads
+        go to the primary until the position would no longer matter.
+        """
+        context = consistency.current()
+        if context is None:
+            return
+        assert self.replication is not None
+        try:
+            position = await self.replication.primary_position()
+        except Unavailable:
+            position = UNKNOWN
+        await context.wrote(position)
 
     async def transaction(
         self,

@@ -141,11 +141,14 @@ def _configure_sqlite(engine: AsyncEngine, *, transactions: bool, foreign_keys: 
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def create_read_pool(read_engine: AsyncEngine, pool_size: int, timeouts: Timeouts) -> ReadPool:
+def create_read_pool(
+    read_engine: AsyncEngine, pool_size: int, timeouts: Timeouts, *, session: str = ""
+) -> ReadPool:
     """The pool reads run on (``storage.sql.read_pools``), set up like the engines' connections.
 
     The driver gets the connection arguments SQLAlchemy would give it for
     ``read_engine``'s URL, plus the same timeouts. Nothing connects yet.
+    ``session``: more MariaDB session settings (Galera's ``wsrep_sync_wait``).
     """
     from storage.sql import read_pools  # imports the drivers
 
@@ -158,7 +161,7 @@ def create_read_pool(read_engine: AsyncEngine, pool_size: int, timeouts: Timeout
     if dialect.name == "mysql" and driver == "asyncmy":
         _, kwargs = dialect.create_connect_args(url)
         args = {**kwargs, **_server_timeouts("mysql", timeouts)}
-        return read_pools.AsyncmyReads(dialect, args, pool_size, timeouts)
+        return read_pools.AsyncmyReads(dialect, args, pool_size, timeouts, session)
     if dialect.name == "sqlite" and url.database not in (None, "", ":memory:"):
         from storage.sql.sqlite_reads import SqliteReads
 

@@ -147,15 +147,25 @@ class AsyncpgReads:
 
 
 class AsyncmyReads:
-    """Reads on MariaDB/MySQL through an asyncmy pool, autocommit."""
+    """Reads on MariaDB/MySQL through an asyncmy pool, autocommit.
+
+    ``session`` is more session settings for every connection (``"wsrep_sync_wait
+    = 1"``: Galera reads that wait for the cluster, ``storage.sql.replication``).
+    """
 
     def __init__(
-        self, dialect: Dialect, connect_args: Mapping[str, Any], size: int, timeouts: Timeouts
+        self,
+        dialect: Dialect,
+        connect_args: Mapping[str, Any],
+        size: int,
+        timeouts: Timeouts,
+        session: str = "",
     ) -> None:
         self._statements = Statements(dialect)
         self._connect_args = dict(connect_args)
         self._size = size
         self._timeouts = timeouts
+        self._session = session
         self._pool: Any = None  # asyncmy.Pool (untyped)
         self._opening = asyncio.Lock()
 
@@ -164,6 +174,8 @@ class AsyncmyReads:
             async with self._opening:
                 if self._pool is None:
                     limit = await self._statement_limit()
+                    if self._session:
+                        limit = f"{limit}, {self._session}"  # one SET, several variables
                     self._pool = await asyncmy.create_pool(
                         minsize=0,
                         maxsize=self._size,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.instrumentation import PoolUsage
+from storage.instrumentation import PoolUsage, ReplicaStatus
 from storage.sql.categories import SqlCategoryStore
 from storage.sql.credentials import SqlCredentialStore
 from storage.sql.database import Database
@@ -16,6 +18,7 @@ from storage.sql.pictures import SqlPictureStore
 from storage.sql.posts import SqlPostStore
 from storage.sql.products import SqlProductStore
 from storage.sql.read_pools import ReadPool
+from storage.sql.replication import Replication
 from storage.sql.tags import SqlTagStore
 from storage.sql.transfer import SqlTransferStore
 from storage.sql.users import SqlUserStore
@@ -33,14 +36,17 @@ class SqlStorage:
         read_engine: AsyncEngine,
         timeouts: Timeouts | None = None,
         reads: ReadPool | None = None,
+        replication: Replication | None = None,
     ) -> None:
         self.engine = engine
         self.read_engine = read_engine
         self.database = engine.dialect.name
+        self.replication = replication
+        self.read_lag_bound = replication.lag_bound if replication is not None else None
         # Every statement either engine sends is counted and timed (storage.instrumentation).
         instrument(engine)
         instrument(read_engine)
-        self.db = Database(engine, read_engine, timeouts, reads)
+        self.db = Database(engine, read_engine, timeouts, reads, replication)
         """The engines' sessions and deadlines, for tests and tooling; the API never touches it."""
         db = self.db
         self.users = SqlUserStore(db)
@@ -55,16 +61,29 @@ class SqlStorage:
 
     async def ping(self) -> None:
         """One round trip on the write engine (pre-pinged, so a dead connection is replaced)."""
-        with translate_errors():
-            async with self.db.deadline(), self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+        await ping(self.engine, self.db.timeouts)
 
     def pool_usage(self) -> list[PoolUsage]:
-        """The pools: ``write`` (transactions) and ``read`` (the reads' driver pool)."""
+        """The pools: ``write`` (transactions), ``read`` (the reads' driver pool), replicas'."""
         pools = (pool_usage(self.engine, "write"), self.db.reads.usage())
-        return [usage for usage in pools if usage is not None]
+        usages = [usage for usage in pools if usage is not None]
+        return usages + (self.replication.pools() if self.replication is not None else [])
+
+    def replicas(self) -> list[ReplicaStatus]:
+        """Each read replica's state and lag, as the monitor last saw them (no I/O)."""
+        return self.replication.statuses() if self.replication is not None else []
 
     async def close(self) -> None:
-        await self.db.reads.close()
+        if self.replication is not None:
+            await self.replication.close()  # every read pool, the primary's included
+        else:
+            await self.db.reads.close()
         await self.engine.dispose()
         await self.read_engine.dispose()
+
+
+async def ping(engine: AsyncEngine, timeouts: Timeouts) -> None:
+    """One round trip on ``engine`` within ``timeouts.operation``; ``Unavailable`` if none."""
+    with translate_errors():
+        async with asyncio.timeout(timeouts.operation), engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))

@@ -54,7 +54,7 @@ class SqlUserStore:
     async def _email_taken(self, email_key: str | None, user_id: int | None = None) -> bool:
         """Whether a user other than ``user_id`` has the email key ``email_key``."""
         found = select(UserRow.id).where(UserRow.email_key == email_key, UserRow.id != user_id)
-        async with self._db.read() as conn:
+        async with self._db.read() as conn:  # the primary: the row that refused ours is new
             return (await conn.execute(found)).first() is not None
 
     async def create_many(self, data: list[NewUser]) -> list[User]:
