@@ -31,6 +31,9 @@ _LINK_ERRORS = (
     TimeoutError,  # the operation's deadline, a driver's client-side timeout
     asyncpg.InterfaceError,  # asyncpg: the connection is closed or mid-operation
     asyncpg.PostgresConnectionError,
+    # asyncpg's protocol caught mid-operation by the server closing the link
+    # ("cannot switch to state 12"), seen while PostgreSQL shuts down.
+    asyncpg.InternalClientError,
     asyncmy.errors.InterfaceError,
     asyncmy.errors.OperationalError,  # lost connection, server gone, too many connections
     sqlite3.OperationalError,  # locked, unreadable, gone
